@@ -1,0 +1,52 @@
+# make       builds build/shim (static musl), fetching and building its libraries first
+# make test  runs every test: unit, integration, sanitizers, valgrind, end-to-end
+.POSIX:
+SHELL := /bin/bash
+
+B := build
+MUSL := $(B)/musl
+HOST := $(B)/host
+GEN := $(B)/gen
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+MUSL_VERSION = $(shell sed -n 's/^MUSL_VERSION=//p' $(B)/deps.stamp 2>/dev/null)
+
+WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers
+HARDEN := -fstack-protector-strong -fstack-clash-protection -D_FORTIFY_SOURCE=2
+SIZE := -Os -ffunction-sections -fdata-sections
+MUSL_CFLAGS := $(WARN) $(HARDEN) $(SIZE) -I$(MUSL)/include -I$(GEN) -Ishim
+MUSL_LDFLAGS := -static -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--build-id=none
+MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
+
+SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
+	shim/profile.c shim/filter.c shim/notify.c shim/main.c
+SHIM_HDRS := $(wildcard shim/*.h)
+
+all: $(B)/shim
+
+$(B)/deps.stamp: scripts/deps.sh
+	bash scripts/deps.sh
+
+$(B)/bpfgen: seccomp/bpfgen.c shim/profile.c shim/log.c $(SHIM_HDRS) $(B)/deps.stamp
+	musl-gcc $(WARN) -O2 -I$(MUSL)/include -static -o $@ seccomp/bpfgen.c shim/profile.c shim/log.c $(MUSL_LIBS)
+
+$(GEN)/default_filter.h: seccomp/default.json $(B)/bpfgen
+	@mkdir -p $(GEN)
+	$(B)/bpfgen seccomp/default.json $@.tmp && mv $@.tmp $@
+
+$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(B)/deps.stamp Makefile
+	musl-gcc $(MUSL_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' \
+		$(MUSL_LDFLAGS) -o $@.tmp $(SHIM_SRCS) $(MUSL_LIBS)
+	strip --strip-all -R .comment $@.tmp
+	mv $@.tmp $@
+	@stat -c 'shim: %s bytes' $@
+
+include tests/tests.mk
+
+clean:
+	rm -rf $(B)/shim $(B)/bpfgen $(GEN) $(B)/tests $(B)/asan
+
+distclean:
+	rm -rf $(B)
+
+.PHONY: all clean distclean

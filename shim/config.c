@@ -1,0 +1,372 @@
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+
+int parse_decimal(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+	static const char *const no[] = { "false", "0", "no", "off" };
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (!strcmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_names[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+	{ "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO }, { "PWR", SIGPWR },
+	{ "SYS", SIGSYS },
+};
+
+int parse_signal(const char *s, int *out)
+{
+	unsigned long n;
+	if (!s || !*s)
+		return -1;
+	if (s[0] >= '0' && s[0] <= '9') {
+		if (parse_decimal(s, (unsigned long)SIGRTMAX, &n) || n == 0)
+			return -1;
+		*out = (int)n;
+		return 0;
+	}
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++) {
+		if (!strcmp(s, signal_names[i].name)) {
+			*out = signal_names[i].sig;
+			return 0;
+		}
+	}
+	if (!strncmp(s, "RTMIN", 5)) {
+		if (!s[5]) {
+			*out = SIGRTMIN;
+			return 0;
+		}
+		if (s[5] == '+' && !parse_decimal(s + 6, (unsigned long)(SIGRTMAX - SIGRTMIN), &n)) {
+			*out = SIGRTMIN + (int)n;
+			return 0;
+		}
+		return -1;
+	}
+	if (!strncmp(s, "RTMAX", 5)) {
+		if (!s[5]) {
+			*out = SIGRTMAX;
+			return 0;
+		}
+		if (s[5] == '-' && !parse_decimal(s + 6, (unsigned long)(SIGRTMAX - SIGRTMIN), &n)) {
+			*out = SIGRTMAX - (int)n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *signal_name(int sig, char *buf, unsigned size)
+{
+	for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
+		if (signal_names[i].sig == sig)
+			return signal_names[i].name;
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, size, "RTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, size, "%d", sig);
+	return buf;
+}
+
+int parse_log_level(const char *s, enum log_level *out)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void config_usage(void)
+{
+	static const char text[] =
+		"usage: shim [--help | --version | --check | --print-profile |\n"
+		"             --compile-profile IN.json OUT.bpf | --] COMMAND [ARG...]\n"
+		"Runs COMMAND as a supervised child: drops privileges (SHIM_USER), applies a\n"
+		"seccomp profile (SHIM_SECCOMP), forwards signals and reaps zombies.\n"
+		"Configuration: SHIM_* environment variables; see the README.\n";
+	fputs(text, stderr);
+}
+
+/* Every SHIM_* name the shim knows; anything else with the prefix is an error. */
+enum env_key {
+	ENV_USER,
+	ENV_SECCOMP,
+	ENV_SECCOMP_MODE,
+	ENV_LOG_LEVEL,
+	ENV_FALLBACK_PATH,
+	ENV_GRACE_SECONDS,
+	ENV_STOP_TIMEOUT,
+	ENV_STOP_SIGNAL,
+	ENV_GROUP,
+	ENV_FORWARD_USR1,
+	ENV_COUNT,
+};
+
+static const char *const env_names[ENV_COUNT] = {
+	[ENV_USER] = "SHIM_USER",
+	[ENV_SECCOMP] = "SHIM_SECCOMP",
+	[ENV_SECCOMP_MODE] = "SHIM_SECCOMP_MODE",
+	[ENV_LOG_LEVEL] = "SHIM_LOG_LEVEL",
+	[ENV_FALLBACK_PATH] = "SHIM_FALLBACK_PATH",
+	[ENV_GRACE_SECONDS] = "SHIM_GRACE_SECONDS",
+	[ENV_STOP_TIMEOUT] = "SHIM_STOP_TIMEOUT",
+	[ENV_STOP_SIGNAL] = "SHIM_STOP_SIGNAL",
+	[ENV_GROUP] = "SHIM_GROUP",
+	[ENV_FORWARD_USR1] = "SHIM_FORWARD_USR1",
+};
+
+#define MAX_SECONDS 86400ul
+
+static int bad_value(const char *name, const char *value, const char *expected)
+{
+	log_error("%s=\"%s\": %s", name, value, expected);
+	return EXIT_CONFIG;
+}
+
+static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
+{
+	const char *name = env_names[key];
+	unsigned long n;
+
+	if (!*v)
+		return bad_value(name, v, "empty value (unset the variable for the default)");
+	switch (key) {
+	case ENV_USER:
+		cfg->user = v;
+		cfg->user_explicit = true;
+		return 0;
+	case ENV_SECCOMP:
+		cfg->seccomp = v;
+		return 0;
+	case ENV_SECCOMP_MODE:
+		if (!strcmp(v, "enforce"))
+			cfg->seccomp_mode = SECCOMP_MODE_ENFORCE;
+		else if (!strcmp(v, "complain"))
+			cfg->seccomp_mode = SECCOMP_MODE_COMPLAIN;
+		else
+			return bad_value(name, v, "expected enforce or complain");
+		return 0;
+	case ENV_LOG_LEVEL:
+		if (parse_log_level(v, &cfg->log_level))
+			return bad_value(name, v, "expected error, warn, info or debug");
+		return 0;
+	case ENV_FALLBACK_PATH:
+		for (const char *p = v; *p; p++) {
+			/* Relative fallbacks would depend on the working directory. */
+			if ((p == v || p[-1] == ':') && *p != '/')
+				return bad_value(name, v, "expected absolute directories separated by ':'");
+		}
+		if (v[strlen(v) - 1] == ':')
+			return bad_value(name, v, "expected absolute directories separated by ':'");
+		cfg->fallback_path = v;
+		return 0;
+	case ENV_GRACE_SECONDS:
+		if (parse_decimal(v, MAX_SECONDS, &n))
+			return bad_value(name, v, "expected whole seconds from 0 to 86400");
+		cfg->grace_seconds = (unsigned)n;
+		return 0;
+	case ENV_STOP_TIMEOUT:
+		if (parse_decimal(v, MAX_SECONDS, &n))
+			return bad_value(name, v, "expected whole seconds from 0 (off) to 86400");
+		cfg->stop_timeout = (unsigned)n;
+		return 0;
+	case ENV_STOP_SIGNAL:
+		if (parse_signal(v, &cfg->stop_signal) || cfg->stop_signal == SIGKILL ||
+		    cfg->stop_signal == SIGSTOP)
+			return bad_value(name, v, "expected a catchable signal name such as TERM, INT or QUIT");
+		return 0;
+	case ENV_GROUP:
+		if (parse_bool(v, &cfg->group))
+			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
+		return 0;
+	case ENV_FORWARD_USR1:
+		if (parse_bool(v, &cfg->forward_usr1))
+			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
+		return 0;
+	case ENV_COUNT:
+		break;
+	}
+	return EXIT_CONFIG;
+}
+
+static int load_env(struct shim_config *cfg, char **envp)
+{
+	bool seen[ENV_COUNT] = { false };
+
+	for (char **e = envp; e && *e; e++) {
+		const char *entry = *e;
+		if (!strncmp(entry, "PATH=", 5) && !cfg->path) {
+			cfg->path = entry + 5;
+			continue;
+		}
+		if (strncmp(entry, "SHIM_", 5))
+			continue;
+		const char *eq = strchr(entry, '=');
+		size_t name_len = eq ? (size_t)(eq - entry) : strlen(entry);
+		int key = -1;
+		for (int k = 0; k < ENV_COUNT; k++) {
+			if (strlen(env_names[k]) == name_len && !strncmp(entry, env_names[k], name_len)) {
+				key = k;
+				break;
+			}
+		}
+		if (key < 0 || !eq) {
+			log_error("%.*s: unknown variable (every SHIM_* name is checked; see the README)",
+				  (int)(name_len > 64 ? 64 : name_len), entry);
+			return EXIT_CONFIG;
+		}
+		if (seen[key]) {
+			log_error("%s: set more than once in the environment", env_names[key]);
+			return EXIT_CONFIG;
+		}
+		seen[key] = true;
+		int rc = apply_env(cfg, (enum env_key)key, eq + 1);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
+{
+	*cfg = (struct shim_config){
+		.action = ACTION_RUN,
+		.fallback_path = SHIM_DEFAULT_FALLBACK,
+		.user = SHIM_DEFAULT_USER,
+		.seccomp = "default",
+		.seccomp_mode = SECCOMP_MODE_ENFORCE,
+		.log_level = LOG_LEVEL_WARN,
+		.grace_seconds = SHIM_DEFAULT_GRACE,
+		.stop_signal = SIGTERM,
+	};
+
+	int rc = load_env(cfg, envp);
+	/* Apply the level first, so the rest of the start logs as asked. */
+	log_set_level(cfg->log_level);
+	if (rc)
+		return rc;
+
+	int first = 1;
+	if (argc > 1) {
+		const char *opt = argv[1];
+		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+			cfg->action = ACTION_HELP;
+			return 0;
+		} else if (!strcmp(opt, "--version")) {
+			cfg->action = ACTION_VERSION;
+			return 0;
+		} else if (!strcmp(opt, "--print-profile")) {
+			cfg->action = ACTION_PRINT_PROFILE;
+			return argc == 2 ? 0 : (log_error("--print-profile takes no argument"), EXIT_USAGE);
+		} else if (!strcmp(opt, "--compile-profile")) {
+			if (argc != 4) {
+				log_error("usage: shim --compile-profile IN.json OUT.bpf");
+				return EXIT_USAGE;
+			}
+			cfg->action = ACTION_COMPILE_PROFILE;
+			cfg->compile_in = argv[2];
+			cfg->compile_out = argv[3];
+			return 0;
+		} else if (!strcmp(opt, "--check")) {
+			cfg->action = ACTION_CHECK;
+			first = 2;
+		} else if (!strcmp(opt, "--")) {
+			first = 2;
+		} else if (opt[0] == '-' && opt[1]) {
+			log_error("%s: unknown option (use -- before a command that starts with '-')", opt);
+			return EXIT_USAGE;
+		}
+	}
+	if (first < argc) {
+		cfg->command = argv + first;
+	} else if (cfg->action == ACTION_RUN) {
+		config_usage();
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+char **config_child_env(char **envp, const char *home)
+{
+	size_t count = 0;
+	bool have_home = false;
+	for (char **e = envp; e && *e; e++) {
+		count++;
+		if (!strncmp(*e, "HOME=", 5) && (*e)[5])
+			have_home = true;
+	}
+	char **out = calloc(count + 2, sizeof *out);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	for (char **e = envp; e && *e; e++) {
+		if (!strncmp(*e, "SHIM_", 5))
+			continue;
+		if (!strncmp(*e, "HOME=", 5) && !have_home)
+			continue; /* an empty HOME is replaced below */
+		out[n++] = *e;
+	}
+	if (!have_home && home) {
+		size_t len = strlen(home);
+		char *h = malloc(len + 6);
+		if (!h) {
+			free(out);
+			return NULL;
+		}
+		memcpy(h, "HOME=", 5);
+		memcpy(h + 5, home, len + 1);
+		out[n++] = h;
+	}
+	out[n] = NULL;
+	return out;
+}

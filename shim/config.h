@@ -1,0 +1,62 @@
+#ifndef SHIM_CONFIG_H
+#define SHIM_CONFIG_H
+
+#include <stdbool.h>
+
+#include "log.h"
+
+enum shim_action {
+	ACTION_RUN,
+	ACTION_HELP,
+	ACTION_VERSION,
+	ACTION_CHECK,
+	ACTION_PRINT_PROFILE,
+	ACTION_COMPILE_PROFILE,
+};
+
+enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN };
+
+struct shim_config {
+	enum shim_action action;
+	char **command;           /* NULL-terminated, verbatim from argv */
+	const char *compile_in;   /* --compile-profile IN OUT */
+	const char *compile_out;
+
+	const char *path;         /* PATH, or NULL when unset */
+	const char *fallback_path;
+	const char *user;         /* SHIM_USER as given, or the default */
+	bool user_explicit;
+	const char *seccomp;      /* "default", "off" or a file path */
+	enum seccomp_mode seccomp_mode;
+	enum log_level log_level;
+	unsigned grace_seconds;
+	unsigned stop_timeout;    /* 0: no stop deadline */
+	int stop_signal;
+	bool group;
+	bool forward_usr1;
+};
+
+#define SHIM_DEFAULT_USER "65532:65532"
+#define SHIM_DEFAULT_FALLBACK "/nodejs/bin"
+#define SHIM_DEFAULT_GRACE 10u
+
+/* Fills cfg from argv and envp. Returns 0, or the exit code after logging
+ * a one-line error (EXIT_USAGE or EXIT_CONFIG). */
+int config_load(struct shim_config *cfg, int argc, char **argv, char **envp);
+
+/* The child's environment: envp without SHIM_* and, when HOME is unset or
+ * empty, with HOME=home added. Allocated once before fork; NULL on ENOMEM. */
+char **config_child_env(char **envp, const char *home);
+
+/* Strict parsers, exposed for tests. Each returns 0 or -1. */
+int parse_decimal(const char *s, unsigned long max, unsigned long *out);
+int parse_bool(const char *s, bool *out);
+int parse_signal(const char *s, int *out);
+int parse_log_level(const char *s, enum log_level *out);
+
+/* "TERM" for SIGTERM, "RTMIN+3" for real-time ones; for messages. */
+const char *signal_name(int sig, char *buf, unsigned size);
+
+void config_usage(void);
+
+#endif

@@ -1,0 +1,270 @@
+#include "filter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "default_filter.h" /* generated at build time from seccomp/default.json */
+#include "exitcode.h"
+#include "log.h"
+
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "unsupported architecture"
+#endif
+
+/* File layout of a compiled profile: this header, then the enforce and the
+ * complain programs, native byte order, nothing after. */
+struct bpf_file_header {
+	char magic[8];
+	uint32_t audit_arch;
+	uint16_t enforce_len;
+	uint16_t complain_len;
+};
+
+void filter_default(struct sock_fprog *enforce, struct sock_fprog *complain)
+{
+	enforce->len = (unsigned short)(sizeof default_enforce / sizeof *default_enforce);
+	enforce->filter = (struct sock_filter *)default_enforce;
+	complain->len = (unsigned short)(sizeof default_complain / sizeof *default_complain);
+	complain->filter = (struct sock_filter *)default_complain;
+}
+
+/* Reads a whole profile file with a size limit. Returns malloc'd bytes or NULL. */
+static char *read_profile(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		log_error("seccomp profile %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	char *buf = NULL;
+	if (fstat(fd, &st)) {
+		log_error("seccomp profile %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("seccomp profile %s: is a directory", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("seccomp profile %s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > (off_t)SHIM_PROFILE_MAX_BYTES) {
+		log_error("seccomp profile %s: too large (%lld bytes, the limit is %u)", path,
+			  (long long)st.st_size, SHIM_PROFILE_MAX_BYTES);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		log_error("seccomp profile %s: out of memory", path);
+		goto out;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_error("seccomp profile %s: %s", path, n < 0 ? strerror(errno) : "changed while read");
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+out:
+	close(fd);
+	return buf;
+}
+
+static bool is_bpf_file(const char *data, size_t len)
+{
+	return len >= sizeof SHIM_BPF_MAGIC - 1 && !memcmp(data, SHIM_BPF_MAGIC, sizeof SHIM_BPF_MAGIC - 1);
+}
+
+static int parse_bpf_file(const char *path, const char *data, size_t len, struct filter_pair *out)
+{
+	struct bpf_file_header h;
+	if (len < sizeof h) {
+		log_error("seccomp profile %s: truncated BPF file (%zu bytes)", path, len);
+		return EXIT_SECCOMP;
+	}
+	memcpy(&h, data, sizeof h);
+	if (h.audit_arch != NATIVE_AUDIT_ARCH) {
+		log_error("seccomp profile %s: BPF file made for another architecture (0x%x)", path,
+			  (unsigned)h.audit_arch);
+		return EXIT_SECCOMP;
+	}
+	if (!h.enforce_len || !h.complain_len || h.enforce_len > BPF_MAXINSNS || h.complain_len > BPF_MAXINSNS) {
+		log_error("seccomp profile %s: BPF file has an invalid program length", path);
+		return EXIT_SECCOMP;
+	}
+	size_t want = sizeof h + ((size_t)h.enforce_len + h.complain_len) * sizeof(struct sock_filter);
+	if (len != want) {
+		log_error("seccomp profile %s: BPF file is %zu bytes, its header says %zu (truncated or padded)",
+			  path, len, want);
+		return EXIT_SECCOMP;
+	}
+	out->enforce = malloc((size_t)h.enforce_len * sizeof(struct sock_filter));
+	out->complain = malloc((size_t)h.complain_len * sizeof(struct sock_filter));
+	if (!out->enforce || !out->complain) {
+		filter_pair_free(out);
+		log_error("seccomp profile %s: out of memory", path);
+		return EXIT_SECCOMP;
+	}
+	memcpy(out->enforce, data + sizeof h, (size_t)h.enforce_len * sizeof(struct sock_filter));
+	memcpy(out->complain, data + sizeof h + (size_t)h.enforce_len * sizeof(struct sock_filter),
+	       (size_t)h.complain_len * sizeof(struct sock_filter));
+	out->enforce_len = h.enforce_len;
+	out->complain_len = h.complain_len;
+	return 0;
+}
+
+int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_setup *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!strcmp(setting, "off")) {
+		out->off = true;
+		out->kind = "off";
+		if (mode == SECCOMP_MODE_COMPLAIN) {
+			log_error("SHIM_SECCOMP_MODE=complain needs a profile, but SHIM_SECCOMP=off");
+			return EXIT_CONFIG;
+		}
+		return 0;
+	}
+
+	struct sock_fprog enforce, complain;
+	if (!strcmp(setting, "default")) {
+		out->kind = "embedded";
+		filter_default(&enforce, &complain);
+	} else {
+		size_t len = 0;
+		char *data = read_profile(setting, &len);
+		if (!data)
+			return EXIT_SECCOMP;
+		int rc;
+		if (is_bpf_file(data, len)) {
+			out->kind = "bpf";
+			rc = parse_bpf_file(setting, data, len, &out->owned);
+		} else {
+			out->kind = "json";
+			rc = profile_compile(data, len, setting, &out->owned, NULL);
+		}
+		free(data);
+		if (rc)
+			return rc;
+		enforce = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
+		complain = (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
+	}
+	out->prog = mode == SECCOMP_MODE_COMPLAIN ? complain : enforce;
+	out->flags = mode == SECCOMP_MODE_COMPLAIN ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+	return 0;
+}
+
+int filter_print_profile(const char *setting)
+{
+	const char *text = default_profile_json;
+	size_t len = sizeof default_profile_json - 1;
+	char *data = NULL, *effective = NULL;
+	if (!strcmp(setting, "off")) {
+		log_error("SHIM_SECCOMP=off: there is no profile to print");
+		return EXIT_SECCOMP;
+	}
+	if (strcmp(setting, "default")) {
+		data = read_profile(setting, &len);
+		if (!data)
+			return EXIT_SECCOMP;
+		if (is_bpf_file(data, len)) {
+			free(data);
+			log_error("seccomp profile %s: a compiled BPF file has no JSON form; print its source", setting);
+			return EXIT_SECCOMP;
+		}
+		text = data;
+	}
+	struct filter_pair pair;
+	int rc = profile_compile(text, len, strcmp(setting, "default") ? setting : "default", &pair, &effective);
+	free(data);
+	if (rc)
+		return rc;
+	filter_pair_free(&pair);
+	int ok = fputs(effective, stdout) >= 0 && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+	free(effective);
+	if (!ok) {
+		log_error("writing the profile to stdout: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int filter_compile_file(const char *in, const char *out)
+{
+	size_t len = 0;
+	char *data = read_profile(in, &len);
+	if (!data)
+		return EXIT_SECCOMP;
+	if (is_bpf_file(data, len)) {
+		free(data);
+		log_error("seccomp profile %s: already compiled", in);
+		return EXIT_SECCOMP;
+	}
+	struct filter_pair pair;
+	int rc = profile_compile(data, len, in, &pair, NULL);
+	free(data);
+	if (rc)
+		return rc;
+
+	struct bpf_file_header h = { .audit_arch = NATIVE_AUDIT_ARCH, .enforce_len = pair.enforce_len,
+				     .complain_len = pair.complain_len };
+	memcpy(h.magic, SHIM_BPF_MAGIC, sizeof h.magic);
+	/* Write a temporary file and rename it, so a reader never sees half a filter. */
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp) {
+		filter_pair_free(&pair);
+		log_error("%s: path too long", out);
+		return EXIT_USAGE;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	rc = fd < 0 || write_all(fd, &h, sizeof h) ||
+	     write_all(fd, pair.enforce, (size_t)pair.enforce_len * sizeof(struct sock_filter)) ||
+	     write_all(fd, pair.complain, (size_t)pair.complain_len * sizeof(struct sock_filter)) ||
+	     fsync(fd) || close(fd) || rename(tmp, out);
+	int err = errno;
+	filter_pair_free(&pair);
+	if (rc) {
+		if (fd >= 0)
+			unlink(tmp);
+		log_error("%s: %s", out, strerror(err));
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+#ifndef SHIM_FILTER_H
+#define SHIM_FILTER_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "profile.h"
+
+/* The filter the child installs, chosen and compiled before anything starts. */
+struct filter_setup {
+	bool off;
+	const char *kind;        /* "embedded", "json", "bpf" or "off", for messages */
+	struct sock_fprog prog;
+	unsigned flags;          /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+	struct filter_pair owned;
+};
+
+/* SHIM_SECCOMP + SHIM_SECCOMP_MODE -> a ready program. 0 or EXIT_SECCOMP. */
+int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_setup *out);
+
+/* --print-profile: the effective profile as OCI JSON on stdout. */
+int filter_print_profile(const char *setting);
+
+/* --compile-profile IN OUT: a BPF file SHIM_SECCOMP can load without libseccomp work. */
+int filter_compile_file(const char *in, const char *out);
+
+/* The embedded default, for tests and the build check. */
+void filter_default(struct sock_fprog *enforce, struct sock_fprog *complain);
+
+#define SHIM_BPF_MAGIC "SHIMBPF1"
+#define SHIM_PROFILE_MAX_BYTES (1u << 20)
+
+#endif

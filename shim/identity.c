@@ -1,0 +1,317 @@
+#include "identity.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exitcode.h"
+#include "log.h"
+
+#define MAX_ID 4294967294ul /* (uid_t)-1 means "unchanged" to the kernel */
+
+static int parse_part(const char *s, size_t len, char *buf, size_t size, bool *is_id, unsigned long *id)
+{
+	if (len == 0 || len >= size)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	bool digits = true;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		bool portable = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				(c >= '0' && c <= '9') || c == '.' || c == '_' || (c == '-' && i > 0) ||
+				(c == '$' && i == len - 1);
+		if (!portable)
+			return -1;
+		if (c < '0' || c > '9')
+			digits = false;
+	}
+	*is_id = digits;
+	if (digits && parse_decimal(buf, MAX_ID, id))
+		return -1;
+	return 0;
+}
+
+int identity_parse(const char *spec, struct user_spec *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *colon = strchr(spec, ':');
+	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
+	unsigned long id = 0;
+	if (parse_part(spec, ulen, out->user, sizeof out->user, &out->user_is_id, &id))
+		return -1;
+	out->uid = (uid_t)id;
+	if (colon) {
+		const char *g = colon + 1;
+		if (strchr(g, ':'))
+			return -1;
+		id = 0;
+		if (parse_part(g, strlen(g), out->group, sizeof out->group, &out->group_is_id, &id))
+			return -1;
+		out->gid = (gid_t)id;
+	}
+	return 0;
+}
+
+static void set_home(struct identity *id, const char *dir)
+{
+	snprintf(id->home, sizeof id->home, "%s", dir && *dir ? dir : "/");
+}
+
+static int readable(const char *file, const char *spec)
+{
+	if (access(file, R_OK) == 0)
+		return 0;
+	log_error("SHIM_USER=\"%s\": cannot read %s: %s", spec, file, strerror(errno));
+	return -1;
+}
+
+int identity_resolve(const char *spec, bool explicit_user, struct identity *out)
+{
+	struct user_spec us;
+	memset(out, 0, sizeof *out);
+	out->explicit_user = explicit_user;
+	if (identity_parse(spec, &us)) {
+		log_error("SHIM_USER=\"%s\": expected uid[:gid] or user[:group] "
+			  "(ids 0-4294967294, names of letters, digits, '.', '_', '-')", spec);
+		return EXIT_CONFIG;
+	}
+
+	struct passwd pw, *pwp = NULL;
+	char buf[2048];
+	if (us.user_is_id) {
+		out->uid = us.uid;
+		/* A missing or unreadable passwd is fine for a number. */
+		getpwuid_r(us.uid, &pw, buf, sizeof buf, &pwp);
+		/* Documented rule: a uid without an entry gets gid = uid. */
+		out->gid = pwp ? pwp->pw_gid : (gid_t)us.uid;
+	} else {
+		if (readable("/etc/passwd", spec))
+			return EXIT_CONFIG;
+		int rc = getpwnam_r(us.user, &pw, buf, sizeof buf, &pwp);
+		if (!pwp) {
+			log_error("SHIM_USER=\"%s\": no user \"%s\" in /etc/passwd%s%s", spec, us.user,
+				  rc ? ": " : "", rc ? strerror(rc) : "");
+			return EXIT_CONFIG;
+		}
+		out->uid = pwp->pw_uid;
+		out->gid = pwp->pw_gid;
+	}
+	set_home(out, pwp ? pwp->pw_dir : NULL);
+
+	if (us.group[0]) {
+		if (us.group_is_id) {
+			out->gid = us.gid;
+		} else {
+			struct group gr, *grp = NULL;
+			if (readable("/etc/group", spec))
+				return EXIT_CONFIG;
+			int rc = getgrnam_r(us.group, &gr, buf, sizeof buf, &grp);
+			if (!grp) {
+				log_error("SHIM_USER=\"%s\": no group \"%s\" in /etc/group%s%s", spec, us.group,
+					  rc ? ": " : "", rc ? strerror(rc) : "");
+				return EXIT_CONFIG;
+			}
+			out->gid = grp->gr_gid;
+		}
+	}
+	if (out->uid == 0) {
+		if (!explicit_user)
+			return EXIT_CONFIG; /* cannot happen with the default, kept as a guard */
+		log_warn("SHIM_USER=\"%s\": the child will run as root (uid 0), without capabilities", spec);
+	}
+	return 0;
+}
+
+static int fail(const char *what)
+{
+	log_error("identity: %s: %s", what, strerror(errno));
+	return EXIT_IDENTITY;
+}
+
+static int mismatch(const char *what)
+{
+	log_error("identity: verification failed: %s", what);
+	return EXIT_IDENTITY;
+}
+
+static int cap_get(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	return (int)syscall(SYS_capget, &hdr, data);
+}
+
+static int cap_clear_all(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof data);
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* 1 when CAP is in the bounding set, 0 when not, -1 past the last one. */
+static int bounding_has(int cap)
+{
+	int r = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
+	return r < 0 ? -1 : r;
+}
+
+static bool bounding_empty(void)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		int r = bounding_has(cap);
+		if (r < 0)
+			break;
+		if (r)
+			return false;
+	}
+	return true;
+}
+
+static int drop_bounding(void)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		int r = bounding_has(cap);
+		if (r < 0)
+			break;
+		if (r && prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0))
+			return -1;
+	}
+	return 0;
+}
+
+static int clear_ambient(void)
+{
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+static int verify(const struct identity *id, bool require_empty_bounding)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg))
+		return fail("getresuid/getresgid");
+	if (ru != id->uid || eu != id->uid || su != id->uid)
+		return mismatch("uids are not all the target");
+	if (rg != id->gid || eg != id->gid || sg != id->gid)
+		return mismatch("gids are not all the target");
+
+	struct __user_cap_data_struct caps[2];
+	if (cap_get(caps))
+		return fail("capget");
+	for (int i = 0; i < 2; i++)
+		if (caps[i].effective || caps[i].permitted || caps[i].inheritable)
+			return mismatch("effective, permitted or inheritable capabilities remain");
+	for (int cap = 0; cap < 64 && bounding_has(cap) >= 0; cap++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0, 0) > 0)
+			return mismatch("ambient capabilities remain");
+	if (require_empty_bounding && !bounding_empty())
+		return mismatch("the capability bounding set is not empty");
+	if (require_empty_bounding && getgroups(0, NULL) != 0)
+		return mismatch("supplementary groups remain");
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return mismatch("no_new_privs is not set");
+	if (id->uid != 0) {
+		/* Being able to get root back would mean the drop did not happen. */
+		if (setuid(0) == 0 || setgid(0) == 0)
+			return mismatch("setuid(0) or setgid(0) succeeded");
+	}
+	return 0;
+}
+
+static int apply_as_root(struct identity *id)
+{
+	int pdeath = 0;
+	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0))
+		return fail("PR_GET_PDEATHSIG");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return fail("PR_SET_NO_NEW_PRIVS");
+	if (drop_bounding())
+		return fail("dropping the capability bounding set");
+	if (clear_ambient())
+		return fail("clearing ambient capabilities");
+	if (setgroups(0, NULL))
+		return fail("setgroups");
+	if (setresgid(id->gid, id->gid, id->gid))
+		return fail("setresgid");
+	if (setresuid(id->uid, id->uid, id->uid))
+		return fail("setresuid");
+	/* setresuid to non-zero already cleared these; a uid 0 target needs it. */
+	if (cap_clear_all())
+		return fail("capset");
+	/* A credential change clears the parent-death signal. */
+	if (pdeath && prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath, 0, 0, 0))
+		return fail("PR_SET_PDEATHSIG");
+	return verify(id, true);
+}
+
+static int apply_unprivileged(struct identity *id)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return fail("PR_SET_NO_NEW_PRIVS");
+	struct __user_cap_data_struct caps[2];
+	if (cap_get(caps))
+		return fail("capget");
+	/* Dropping the bounding set needs CAP_SETPCAP, so do it while we may. */
+	if ((caps[0].effective & (1u << CAP_SETPCAP)) && drop_bounding())
+		return fail("dropping the capability bounding set");
+	if (clear_ambient())
+		return fail("clearing ambient capabilities");
+	if (cap_clear_all())
+		return fail("capset");
+
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg))
+		return fail("getresuid/getresgid");
+	bool same = ru == id->uid && eu == id->uid && su == id->uid && rg == id->gid &&
+		    eg == id->gid && sg == id->gid;
+	if (!same) {
+		if (id->explicit_user) {
+			log_error("identity: started as uid %u gid %u without privilege; "
+				  "SHIM_USER asks for %u:%u, which needs a root start",
+				  (unsigned)eu, (unsigned)eg, (unsigned)id->uid, (unsigned)id->gid);
+			return EXIT_IDENTITY;
+		}
+		log_info("started as uid %u gid %u without privilege; running as that user "
+			 "(set SHIM_USER to require one)", (unsigned)eu, (unsigned)eg);
+		if (ru != eu || ru != su || rg != eg || rg != sg)
+			return mismatch("real, effective and saved ids differ");
+		id->uid = eu;
+		id->gid = eg;
+		struct passwd pw, *pwp = NULL;
+		char buf[2048];
+		getpwuid_r(eu, &pw, buf, sizeof buf, &pwp);
+		set_home(id, pwp ? pwp->pw_dir : NULL);
+	}
+	int ngroups = getgroups(0, NULL);
+	if (ngroups > 0)
+		log_warn("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
+	if (!bounding_empty())
+		log_info("identity: capability bounding set not empty and cannot be changed; "
+			 "no_new_privs keeps it unused");
+	return verify(id, false);
+}
+
+int identity_apply(struct identity *id)
+{
+	int rc = geteuid() == 0 ? apply_as_root(id) : apply_unprivileged(id);
+	if (rc)
+		return rc;
+	/* PID 1 holds the seccomp listener and sees every child: keep same-uid
+	 * processes from ptracing it or reading its memory. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return fail("PR_SET_DUMPABLE");
+	log_debug("identity: uid %u gid %u home %s", (unsigned)id->uid, (unsigned)id->gid, id->home);
+	return 0;
+}

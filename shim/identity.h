@@ -1,0 +1,36 @@
+#ifndef SHIM_IDENTITY_H
+#define SHIM_IDENTITY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* SHIM_USER split into its parts, before any lookup. */
+struct user_spec {
+	char user[64];
+	char group[64];   /* empty when not given */
+	bool user_is_id;
+	bool group_is_id;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct identity {
+	uid_t uid;
+	gid_t gid;
+	bool explicit_user; /* SHIM_USER was set: a mismatch on a non-root start is an error */
+	char home[256];     /* from the target's passwd entry, else "/" */
+};
+
+/* Strict syntax check of uid[:gid] / user[:group]. 0 or -1. */
+int identity_parse(const char *spec, struct user_spec *out);
+
+/* Parses and resolves SHIM_USER through /etc/passwd and /etc/group.
+ * Returns 0, or EXIT_CONFIG after a one-line error. */
+int identity_resolve(const char *spec, bool explicit_user, struct identity *out);
+
+/* Root start: drop to the target. Non-root start: shed what can be shed and
+ * check the current identity against the target (which it may adopt, see
+ * README). Then verifies every credential; returns 0 or EXIT_IDENTITY. */
+int identity_apply(struct identity *id);
+
+#endif

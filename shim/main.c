@@ -1,0 +1,156 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exitcode.h"
+#include "filter.h"
+#include "identity.h"
+#include "log.h"
+#include "notify.h"
+#include "spawn.h"
+#include "supervise.h"
+
+#ifndef SHIM_VERSION
+#define SHIM_VERSION "dev"
+#endif
+#ifndef SHIM_MUSL_VERSION
+#define SHIM_MUSL_VERSION "unknown"
+#endif
+
+extern char **environ;
+
+static int print_version(void)
+{
+	const struct scmp_version *v = seccomp_version();
+	struct sock_fprog enforce, complain;
+	filter_default(&enforce, &complain);
+	printf("shim %s\n"
+	       "libc: musl %s, static\n"
+	       "libseccomp: %u.%u.%u\n"
+	       "json-c: %s\n"
+	       "default profile: %u BPF instructions (complain variant %u)\n",
+	       SHIM_VERSION, SHIM_MUSL_VERSION, v->major, v->minor, v->micro, json_c_version(),
+	       enforce.len, complain.len);
+	return fflush(stdout) ? EXIT_SYSTEM : 0;
+}
+
+static int check_summary(const struct shim_config *cfg, const struct identity *id,
+			 const struct filter_setup *f)
+{
+	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s\n",
+	       (unsigned)id->uid, (unsigned)id->gid, cfg->user_explicit ? "SHIM_USER" : "default",
+	       f->off ? "off" : cfg->seccomp, f->off ? "" : " ", f->off ? "" : f->kind,
+	       f->off ? 0u : f->prog.len, cfg->seccomp_mode == SECCOMP_MODE_COMPLAIN ? "complain" : "enforce",
+	       cfg->fallback_path, cfg->command ? ", command " : "", cfg->command ? cfg->command[0] : "");
+	return fflush(stdout) ? EXIT_SYSTEM : 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Block first: a namespace PID 1 loses a signal that arrives with no
+	 * handler, and the child must not miss a TERM sent during start-up. */
+	sigset_t blocked, original;
+	supervise_blocked_set(&blocked);
+	if (sigprocmask(SIG_BLOCK, &blocked, &original)) {
+		log_error("sigprocmask: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+
+	struct shim_config cfg;
+	int rc = config_load(&cfg, argc, argv, environ);
+	if (rc)
+		return rc;
+	switch (cfg.action) {
+	case ACTION_HELP:
+		config_usage();
+		return 0;
+	case ACTION_VERSION:
+		return print_version();
+	case ACTION_PRINT_PROFILE:
+		return filter_print_profile(cfg.seccomp);
+	case ACTION_COMPILE_PROFILE:
+		return filter_compile_file(cfg.compile_in, cfg.compile_out);
+	case ACTION_RUN:
+	case ACTION_CHECK:
+		break;
+	}
+
+	/* Everything that can be wrong with the configuration surfaces here,
+	 * before any credential change, filter or fork. */
+	struct identity id;
+	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, &id)))
+		return rc;
+	struct filter_setup filter;
+	if ((rc = filter_prepare(cfg.seccomp, cfg.seccomp_mode, &filter)))
+		return rc;
+	if (cfg.seccomp_mode == SECCOMP_MODE_COMPLAIN && (rc = notify_init()))
+		return rc;
+	if (cfg.action == ACTION_CHECK)
+		return check_summary(&cfg, &id, &filter);
+	if (filter.off)
+		log_warn("SHIM_SECCOMP=off: the child runs without the shim's seccomp filter");
+
+	struct sigaction chld;
+	if (sigaction(SIGCHLD, NULL, &chld)) {
+		log_error("sigaction: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	bool sigchld_ignored = chld.sa_handler == SIG_IGN;
+	/* An ignored SIGCHLD would make the kernel reap for us and lose the status. */
+	if (sigchld_ignored && signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
+		log_error("signal: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+
+	bool pid1 = getpid() == 1;
+	if (!pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) {
+		log_error("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if ((rc = identity_apply(&id)))
+		return rc;
+
+	char **child_env = config_child_env(environ, id.home);
+	int sigfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (!child_env || sigfd < 0) {
+		log_error("%s: %s", child_env ? "signalfd" : "environment", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+
+	struct spawn_request req = {
+		.argv = cfg.command,
+		.envp = child_env,
+		.path = cfg.path,
+		.fallback = cfg.fallback_path,
+		.child_mask = &original,
+		.sigchld_ignored = sigchld_ignored,
+		.foreground = isatty(STDIN_FILENO),
+		.filter = filter.off ? NULL : &filter.prog,
+		.filter_flags = filter.flags,
+	};
+	pid_t child;
+	int listener = -1;
+	if ((rc = spawn_child(&req, &child, &listener)))
+		return rc;
+	log_debug("started %s as pid %d (seccomp %s)", cfg.command[0], (int)child, filter.kind);
+
+	struct supervise_opts opts = {
+		.child = child,
+		.pid1 = pid1,
+		.group = cfg.group,
+		.forward_usr1 = cfg.forward_usr1,
+		.stop_signal = cfg.stop_signal,
+		.stop_timeout = cfg.stop_timeout,
+		.grace_seconds = cfg.grace_seconds,
+		.notify_fd = listener,
+		.on_notify = notify_handle,
+	};
+	return supervise(&opts, sigfd);
+}

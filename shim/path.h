@@ -1,0 +1,29 @@
+#ifndef SHIM_PATH_H
+#define SHIM_PATH_H
+
+#include <stddef.h>
+
+/* The PATH used when the environment has none (musl's and glibc's execvp default). */
+#define SHIM_DEFAULT_PATH "/usr/local/bin:/bin:/usr/bin"
+
+/* Walks the candidates for running NAME: NAME itself when it contains '/',
+ * else each PATH directory, then each fallback directory. No allocation, so
+ * the child can use it between fork and exec. */
+struct path_walk {
+	const char *name;
+	size_t name_len;
+	const char *lists[2];
+	int list;
+	int done;
+};
+
+void path_walk_init(struct path_walk *w, const char *name, const char *path, const char *fallback);
+
+/* Writes the next candidate to buf. Returns 1, or 0 when there is none left.
+ * Candidates that do not fit in size are skipped. */
+int path_walk_next(struct path_walk *w, char *buf, size_t size);
+
+/* What execvp does with an execve error: keep searching, or stop here. */
+int path_error_is_final(int err);
+
+#endif

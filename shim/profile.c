@@ -1,0 +1,641 @@
+#include "profile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <json-c/json.h>
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "exitcode.h"
+#include "log.h"
+
+#define MAX_DEPTH 16
+#define MAX_ERRNO 4095
+/* json-c turns any larger number into UINT64_MAX without an error, so that
+ * value cannot be told from an overflow and is refused. */
+#define MAX_ARG_VALUE (UINT64_MAX - 1)
+
+const char *const profile_bootstrap_syscalls[] = {
+	"write", "close", "sendmsg", "execve", "execveat", "exit", "exit_group", NULL,
+};
+
+struct ctx {
+	const char *source;
+	scmp_filter_ctx enforce, complain;
+	uint32_t enforce_default, complain_default;
+	json_object *out_syscalls; /* effective rules, OCI form */
+	bool docker;
+	bool failed;
+};
+
+static int bad(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_error("seccomp profile %s: %s", c->source, msg);
+	c->failed = true;
+	return -1;
+}
+
+static bool only_keys(struct ctx *c, json_object *obj, const char *where, const char *const *keys)
+{
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		bool known = false;
+		for (const char *const *k = keys; *k; k++)
+			if (!strcmp(key, *k))
+				known = true;
+		if (!known) {
+			bad(c, "%s: unknown field \"%s\"", where, key);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int get_u64(struct ctx *c, json_object *v, const char *what, uint64_t max, uint64_t *out)
+{
+	if (!json_object_is_type(v, json_type_int))
+		return bad(c, "%s: expected a whole number", what);
+	errno = 0;
+	int64_t s = json_object_get_int64(v);
+	if (s < 0)
+		return bad(c, "%s: negative", what);
+	uint64_t u = json_object_get_uint64(v);
+	if (errno == ERANGE || u > max)
+		return bad(c, "%s: out of range (at most %llu)", what, (unsigned long long)max);
+	*out = u;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint32_t action; /* errno and trace take their value later */
+} actions[] = {
+	{ "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS },
+	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
+	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0) },
+	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) },
+	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },
+	{ "SCMP_ACT_LOG", SCMP_ACT_LOG },
+};
+
+/* Resolves "action" (+ errnoRet) of OBJ. ERRNO without a value means EPERM,
+ * as in runc; ERRNO_DEFAULT is the profile's defaultErrnoRet. */
+static int get_action(struct ctx *c, json_object *obj, const char *action_key, const char *errno_key,
+		      const char *where, uint32_t *out, uint32_t *errno_out)
+{
+	json_object *a, *e;
+	if (!json_object_object_get_ex(obj, action_key, &a))
+		return bad(c, "%s: \"%s\" is missing", where, action_key);
+	if (!json_object_is_type(a, json_type_string))
+		return bad(c, "%s: \"%s\" must be a string", where, action_key);
+	const char *name = json_object_get_string(a);
+	for (size_t i = 0; i < sizeof actions / sizeof *actions; i++) {
+		if (strcmp(name, actions[i].name))
+			continue;
+		uint64_t value = 1; /* EPERM */
+		bool has = json_object_object_get_ex(obj, errno_key, &e) && !json_object_is_type(e, json_type_null);
+		if (has && get_u64(c, e, errno_key, MAX_ERRNO, &value))
+			return -1;
+		uint32_t act = actions[i].action;
+		if (act == SCMP_ACT_ERRNO(0))
+			act = SCMP_ACT_ERRNO((uint16_t)value);
+		else if (act == SCMP_ACT_TRACE(0))
+			act = SCMP_ACT_TRACE(has ? (uint16_t)value : 0);
+		else if (has)
+			return bad(c, "%s: \"%s\" only goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", where, errno_key);
+		*out = act;
+		if (errno_out)
+			*errno_out = (uint32_t)value;
+		return 0;
+	}
+	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
+		return bad(c, "%s: SCMP_ACT_NOTIFY is not supported (use SHIM_SECCOMP_MODE=complain)", where);
+	return bad(c, "%s: unknown action \"%s\"", where, name);
+}
+
+/* Complain mode: denials become notifications. An explicit ENOSYS is an
+ * answer, not a denial: it exists so libc falls back (clone3). */
+static uint32_t complain_action(uint32_t act, bool explicit_rule)
+{
+	uint32_t kind = act & 0xffff0000u;
+	if (act == SCMP_ACT_ALLOW || act == SCMP_ACT_LOG || kind == SCMP_ACT_TRACE(0))
+		return act;
+	if (explicit_rule && act == SCMP_ACT_ERRNO(ENOSYS))
+		return act;
+	return SCMP_ACT_NOTIFY;
+}
+
+static const struct {
+	const char *name;
+	enum scmp_compare op;
+} compares[] = {
+	{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+	{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+	{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+static int get_args(struct ctx *c, json_object *rule, const char *where, struct scmp_arg_cmp *args,
+		    unsigned *count, bool *same_index)
+{
+	json_object *list;
+	*count = 0;
+	*same_index = false;
+	if (!json_object_object_get_ex(rule, "args", &list) || json_object_is_type(list, json_type_null))
+		return 0;
+	if (!json_object_is_type(list, json_type_array))
+		return bad(c, "%s: \"args\" must be an array", where);
+	size_t n = json_object_array_length(list);
+	if (n > 6)
+		return bad(c, "%s: more than 6 argument conditions", where);
+	unsigned seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(list, i), *v;
+		static const char *const keys[] = { "index", "value", "valueTwo", "op", NULL };
+		if (!json_object_is_type(a, json_type_object))
+			return bad(c, "%s: args[%zu] must be an object", where, i);
+		if (!only_keys(c, a, where, keys))
+			return -1;
+		uint64_t index, value = 0, value_two = 0;
+		if (!json_object_object_get_ex(a, "index", &v))
+			return bad(c, "%s: args[%zu].index is missing", where, i);
+		if (get_u64(c, v, "args.index", 5, &index))
+			return -1;
+		if (json_object_object_get_ex(a, "value", &v) && get_u64(c, v, "args.value", MAX_ARG_VALUE, &value))
+			return -1;
+		if (json_object_object_get_ex(a, "valueTwo", &v) &&
+		    get_u64(c, v, "args.valueTwo", MAX_ARG_VALUE, &value_two))
+			return -1;
+		if (!json_object_object_get_ex(a, "op", &v) || !json_object_is_type(v, json_type_string))
+			return bad(c, "%s: args[%zu].op must be a string", where, i);
+		const char *op = json_object_get_string(v);
+		size_t k = 0;
+		while (k < sizeof compares / sizeof *compares && strcmp(op, compares[k].name))
+			k++;
+		if (k == sizeof compares / sizeof *compares)
+			return bad(c, "%s: unknown operator \"%s\"", where, op);
+		if (seen & (1u << index))
+			*same_index = true;
+		seen |= 1u << index;
+		args[i] = (struct scmp_arg_cmp){ .arg = (unsigned)index, .op = compares[k].op,
+						  .datum_a = value, .datum_b = value_two };
+		(*count)++;
+	}
+	return 0;
+}
+
+static int add_rule(struct ctx *c, scmp_filter_ctx f, uint32_t act, int nr, const char *name,
+		    const struct scmp_arg_cmp *args, unsigned count, bool same_index)
+{
+	int rc;
+	/* A rule that repeats the default action changes nothing; libseccomp
+	 * refuses it, runc skips it, and so do we. */
+	if (act == (f == c->enforce ? c->enforce_default : c->complain_default))
+		return 0;
+	/* Conditions on one argument are ANDed by libseccomp; runc turns them into
+	 * separate rules (OR), and so do we for compatible results. */
+	if (same_index) {
+		for (unsigned i = 0; i < count; i++) {
+			rc = seccomp_rule_add_array(f, act, nr, 1, &args[i]);
+			if (rc)
+				return bad(c, "%s: libseccomp refused the rule: %s", name, strerror(-rc));
+		}
+		return 0;
+	}
+	rc = seccomp_rule_add_array(f, act, nr, count, args);
+	if (rc)
+		return bad(c, "%s: libseccomp refused the rule: %s", name, strerror(-rc));
+	return 0;
+}
+
+static bool is_bootstrap(const char *name)
+{
+	for (const char *const *b = profile_bootstrap_syscalls; *b; b++)
+		if (!strcmp(name, *b))
+			return true;
+	return false;
+}
+
+static bool in_string_array(json_object *arr, const char *s)
+{
+	size_t n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+		if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), s))
+			return true;
+	}
+	return false;
+}
+
+static const char *docker_arch(void)
+{
+	uint32_t native = seccomp_arch_native();
+	if (native == SCMP_ARCH_X86_64)
+		return "amd64";
+	if (native == SCMP_ARCH_AARCH64)
+		return "arm64";
+	return "";
+}
+
+static bool kernel_at_least(const char *version)
+{
+	unsigned want_major = 0, want_minor = 0, major = 0, minor = 0;
+	struct utsname u;
+	if (sscanf(version, "%u.%u", &want_major, &want_minor) < 1 || uname(&u))
+		return false;
+	if (sscanf(u.release, "%u.%u", &major, &minor) < 1)
+		return false;
+	return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+/* Docker's includes/excludes, evaluated as Docker does for a process with no
+ * capabilities (ours, after the drop). Returns 1 to keep, 0 to skip, -1 bad. */
+static int docker_applies(struct ctx *c, json_object *rule, const char *where)
+{
+	json_object *inc, *exc, *v;
+	static const char *const inc_keys[] = { "caps", "arches", "minKernel", NULL };
+	static const char *const exc_keys[] = { "caps", "arches", NULL };
+	if (json_object_object_get_ex(rule, "includes", &inc) && !json_object_is_type(inc, json_type_null)) {
+		if (!json_object_is_type(inc, json_type_object) || !only_keys(c, inc, where, inc_keys))
+			return c->failed ? -1 : bad(c, "%s: \"includes\" must be an object", where);
+		if (json_object_object_get_ex(inc, "caps", &v) && json_object_is_type(v, json_type_array) &&
+		    json_object_array_length(v) > 0)
+			return 0;
+		if (json_object_object_get_ex(inc, "arches", &v) && json_object_is_type(v, json_type_array) &&
+		    json_object_array_length(v) > 0 && !in_string_array(v, docker_arch()))
+			return 0;
+		if (json_object_object_get_ex(inc, "minKernel", &v) && json_object_is_type(v, json_type_string) &&
+		    !kernel_at_least(json_object_get_string(v)))
+			return 0;
+	}
+	if (json_object_object_get_ex(rule, "excludes", &exc) && !json_object_is_type(exc, json_type_null)) {
+		if (!json_object_is_type(exc, json_type_object) || !only_keys(c, exc, where, exc_keys))
+			return c->failed ? -1 : bad(c, "%s: \"excludes\" must be an object", where);
+		if (json_object_object_get_ex(exc, "arches", &v) && json_object_is_type(v, json_type_array) &&
+		    in_string_array(v, docker_arch()))
+			return 0;
+	}
+	return 1;
+}
+
+static int load_rule(struct ctx *c, json_object *rule, size_t index)
+{
+	char where[48];
+	snprintf(where, sizeof where, "syscalls[%zu]", index);
+	static const char *const keys[] = { "names", "name", "action", "errnoRet", "args", "comment",
+					    "includes", "excludes", NULL };
+	if (!json_object_is_type(rule, json_type_object))
+		return bad(c, "%s: must be an object", where);
+	if (!only_keys(c, rule, where, keys))
+		return -1;
+	int applies = docker_applies(c, rule, where);
+	if (applies <= 0)
+		return applies;
+
+	uint32_t act;
+	if (get_action(c, rule, "action", "errnoRet", where, &act, NULL))
+		return -1;
+	struct scmp_arg_cmp args[6];
+	unsigned nargs;
+	bool same_index;
+	if (get_args(c, rule, where, args, &nargs, &same_index))
+		return -1;
+
+	json_object *names, *name;
+	json_object *single = NULL;
+	if (json_object_object_get_ex(rule, "names", &names)) {
+		if (!json_object_is_type(names, json_type_array))
+			return bad(c, "%s: \"names\" must be an array of strings", where);
+	} else if (json_object_object_get_ex(rule, "name", &name)) {
+		single = json_object_new_array();
+		json_object_array_add(single, json_object_get(name));
+		names = single;
+	} else {
+		return bad(c, "%s: \"names\" is missing", where);
+	}
+	json_object *kept = json_object_new_array();
+	size_t n = json_object_array_length(names);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		json_object *v = json_object_array_get_idx(names, i);
+		if (!json_object_is_type(v, json_type_string)) {
+			rc = bad(c, "%s: \"names\" must be an array of strings", where);
+			break;
+		}
+		const char *sys = json_object_get_string(v);
+		json_object_array_add(kept, json_object_get(v));
+		int nr = seccomp_syscall_resolve_name(sys);
+		if (nr == __NR_SCMP_ERROR) {
+			/* As runc: a name this libseccomp does not know for this
+			 * architecture is skipped, so one profile serves many kernels. */
+			log_warn("seccomp profile %s: unknown syscall \"%s\" skipped", c->source, sys);
+			continue;
+		}
+		rc = add_rule(c, c->enforce, act, nr, sys, args, nargs, same_index);
+		if (!rc && !is_bootstrap(sys))
+			rc = add_rule(c, c->complain, complain_action(act, true), nr, sys, args, nargs, same_index);
+	}
+	if (single)
+		json_object_put(single);
+	if (rc) {
+		json_object_put(kept);
+		return -1;
+	}
+	json_object *out = json_object_new_object();
+	json_object_object_add(out, "names", kept);
+	json_object *v;
+	json_object_object_get_ex(rule, "action", &v);
+	json_object_object_add(out, "action", json_object_get(v));
+	if (json_object_object_get_ex(rule, "errnoRet", &v) && !json_object_is_type(v, json_type_null))
+		json_object_object_add(out, "errnoRet", json_object_get(v));
+	if (json_object_object_get_ex(rule, "args", &v) && !json_object_is_type(v, json_type_null))
+		json_object_object_add(out, "args", json_object_get(v));
+	json_object_array_add(c->out_syscalls, out);
+	return 0;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's token. */
+static uint32_t resolve_arch(const char *name)
+{
+	char lower[32];
+	if (strncmp(name, "SCMP_ARCH_", 10) || strlen(name + 10) >= sizeof lower)
+		return 0;
+	size_t i = 0;
+	for (const char *p = name + 10; *p; p++)
+		lower[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	lower[i] = '\0';
+	return seccomp_arch_resolve_name(lower);
+}
+
+static int add_arch(struct ctx *c, const char *name, json_object *out_arches)
+{
+	uint32_t arch = resolve_arch(name);
+	if (!arch)
+		return bad(c, "unknown architecture \"%s\"", name);
+	int rc = seccomp_arch_add(c->enforce, arch);
+	if (rc == 0 || rc == -EEXIST)
+		rc = seccomp_arch_add(c->complain, arch);
+	if (rc && rc != -EEXIST)
+		return bad(c, "architecture %s: %s", name, strerror(-rc));
+	json_object_array_add(out_arches, json_object_new_string(name));
+	return 0;
+}
+
+static const char *native_arch_name(void)
+{
+	uint32_t native = seccomp_arch_native();
+	if (native == SCMP_ARCH_X86_64)
+		return "SCMP_ARCH_X86_64";
+	if (native == SCMP_ARCH_AARCH64)
+		return "SCMP_ARCH_AARCH64";
+	return NULL;
+}
+
+static int load_arches(struct ctx *c, json_object *root, json_object *out)
+{
+	json_object *list, *arches = json_object_new_array();
+	json_object_object_add(out, "architectures", arches);
+	if (json_object_object_get_ex(root, "archMap", &list) && !json_object_is_type(list, json_type_null)) {
+		/* Docker: the entry for this machine brings its sub-architectures. */
+		if (!json_object_is_type(list, json_type_array))
+			return bad(c, "\"archMap\" must be an array");
+		const char *native = native_arch_name();
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			json_object *m = json_object_array_get_idx(list, i), *a, *subs;
+			if (!json_object_is_type(m, json_type_object) ||
+			    !json_object_object_get_ex(m, "architecture", &a) ||
+			    !json_object_is_type(a, json_type_string))
+				return bad(c, "archMap[%zu]: expected {\"architecture\": ..., \"subArchitectures\": [...]}", i);
+			if (!resolve_arch(json_object_get_string(a)))
+				return bad(c, "unknown architecture \"%s\"", json_object_get_string(a));
+			if (!native || strcmp(json_object_get_string(a), native))
+				continue;
+			if (add_arch(c, native, arches))
+				return -1;
+			if (json_object_object_get_ex(m, "subArchitectures", &subs) &&
+			    !json_object_is_type(subs, json_type_null)) {
+				if (!json_object_is_type(subs, json_type_array))
+					return bad(c, "archMap[%zu].subArchitectures must be an array", i);
+				for (size_t j = 0; j < json_object_array_length(subs); j++) {
+					json_object *s = json_object_array_get_idx(subs, j);
+					if (!json_object_is_type(s, json_type_string))
+						return bad(c, "archMap[%zu].subArchitectures must hold strings", i);
+					if (add_arch(c, json_object_get_string(s), arches))
+						return -1;
+				}
+			}
+		}
+		return 0;
+	}
+	if (!json_object_object_get_ex(root, "architectures", &list) || json_object_is_type(list, json_type_null))
+		return 0; /* native only */
+	if (!json_object_is_type(list, json_type_array))
+		return bad(c, "\"architectures\" must be an array");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		if (!json_object_is_type(a, json_type_string))
+			return bad(c, "\"architectures\" must hold strings");
+		if (add_arch(c, json_object_get_string(a), arches))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_flags(struct ctx *c, json_object *root, json_object *out)
+{
+	json_object *list;
+	if (!json_object_object_get_ex(root, "flags", &list) || json_object_is_type(list, json_type_null))
+		return 0;
+	if (!json_object_is_type(list, json_type_array))
+		return bad(c, "\"flags\" must be an array");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *f = json_object_array_get_idx(list, i);
+		const char *name = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : "";
+		enum scmp_filter_attr attr;
+		if (!strcmp(name, "SECCOMP_FILTER_FLAG_LOG"))
+			attr = SCMP_FLTATR_CTL_LOG;
+		else if (!strcmp(name, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			attr = SCMP_FLTATR_CTL_SSB;
+		else if (!strcmp(name, "SECCOMP_FILTER_FLAG_TSYNC"))
+			continue; /* the child is single-threaded when it installs */
+		else
+			return bad(c, "unknown or unsupported flag \"%s\"", name);
+		if (seccomp_attr_set(c->enforce, attr, 1) || seccomp_attr_set(c->complain, attr, 1))
+			return bad(c, "flag %s: not supported by this kernel or libseccomp", name);
+	}
+	json_object_object_add(out, "flags", json_object_get(list));
+	return 0;
+}
+
+static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, unsigned short *len)
+{
+	size_t bytes = 0;
+	int rc = seccomp_export_bpf_mem(f, NULL, &bytes);
+	if (rc == 0 && (bytes == 0 || bytes % sizeof(struct sock_filter) ||
+			bytes / sizeof(struct sock_filter) > BPF_MAXINSNS))
+		return bad(c, "the compiled filter has %zu instructions, more than the kernel's %d",
+			   bytes / sizeof(struct sock_filter), BPF_MAXINSNS);
+	if (rc)
+		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
+	*prog = malloc(bytes);
+	if (!*prog)
+		return bad(c, "out of memory");
+	rc = seccomp_export_bpf_mem(f, *prog, &bytes);
+	if (rc) {
+		free(*prog);
+		*prog = NULL;
+		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
+	}
+	*len = (unsigned short)(bytes / sizeof(struct sock_filter));
+	return 0;
+}
+
+static int set_attrs(struct ctx *c, scmp_filter_ctx f)
+{
+	/* Any other ABI (int 0x80, x32) is an escape attempt, not a fallback. */
+	if (seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) ||
+	    seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2) ||
+	    seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0))
+		return bad(c, "libseccomp refused a filter attribute");
+	return 0;
+}
+
+static int compile_root(struct ctx *c, json_object *root, struct filter_pair *out, json_object *eff)
+{
+	static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "architectures", "archMap",
+					    "syscalls", "flags", "listenerPath", "listenerMetadata", NULL };
+	if (!json_object_is_type(root, json_type_object))
+		return bad(c, "the top level must be an object");
+	if (!only_keys(c, root, "top level", keys))
+		return -1;
+	json_object *v;
+	if (json_object_object_get_ex(root, "listenerPath", &v) && !json_object_is_type(v, json_type_null))
+		return bad(c, "\"listenerPath\" is not supported (use SHIM_SECCOMP_MODE=complain)");
+
+	uint32_t def, def_errno;
+	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "top level", &def, &def_errno))
+		return -1;
+	c->enforce_default = def;
+	c->complain_default = complain_action(def, false);
+	c->enforce = seccomp_init(c->enforce_default);
+	c->complain = seccomp_init(c->complain_default);
+	if (!c->enforce || !c->complain)
+		return bad(c, "libseccomp could not create a filter");
+	if (set_attrs(c, c->enforce) || set_attrs(c, c->complain))
+		return -1;
+
+	json_object_object_get_ex(root, "defaultAction", &v);
+	json_object_object_add(eff, "defaultAction", json_object_get(v));
+	if (json_object_object_get_ex(root, "defaultErrnoRet", &v) && !json_object_is_type(v, json_type_null))
+		json_object_object_add(eff, "defaultErrnoRet", json_object_get(v));
+	if (load_arches(c, root, eff) || load_flags(c, root, eff))
+		return -1;
+
+	c->out_syscalls = json_object_new_array();
+	json_object_object_add(eff, "syscalls", c->out_syscalls);
+	json_object *list;
+	if (json_object_object_get_ex(root, "syscalls", &list) && !json_object_is_type(list, json_type_null)) {
+		if (!json_object_is_type(list, json_type_array))
+			return bad(c, "\"syscalls\" must be an array");
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			if (load_rule(c, json_object_array_get_idx(list, i), i))
+				return -1;
+	}
+	for (const char *const *b = profile_bootstrap_syscalls; *b; b++) {
+		int nr = seccomp_syscall_resolve_name(*b);
+		if (nr == __NR_SCMP_ERROR || c->complain_default == SCMP_ACT_ALLOW)
+			continue;
+		int rc = seccomp_rule_add(c->complain, SCMP_ACT_ALLOW, nr, 0);
+		if (rc && rc != -EEXIST)
+			return bad(c, "%s: libseccomp refused the rule: %s", *b, strerror(-rc));
+	}
+	if (export(c, c->enforce, &out->enforce, &out->enforce_len) ||
+	    export(c, c->complain, &out->complain, &out->complain_len))
+		return -1;
+	return 0;
+}
+
+int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
+		    char **effective)
+{
+	struct ctx c = { .source = source };
+	memset(out, 0, sizeof *out);
+	if (effective)
+		*effective = NULL;
+	if (len == 0) {
+		bad(&c, "empty file");
+		return EXIT_SECCOMP;
+	}
+	if (memchr(json, '\0', len)) {
+		bad(&c, "contains a NUL byte");
+		return EXIT_SECCOMP;
+	}
+
+	json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+	if (!tok) {
+		bad(&c, "out of memory");
+		return EXIT_SECCOMP;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_object *root = json_tokener_parse_ex(tok, json, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		if (root)
+			json_object_put(root);
+		bad(&c, "invalid JSON near byte %zu: %s", used,
+		    jerr == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(jerr));
+		return EXIT_SECCOMP;
+	}
+	for (size_t i = used; i < len; i++) {
+		if (json[i] != ' ' && json[i] != '\n' && json[i] != '\t' && json[i] != '\r') {
+			json_object_put(root);
+			bad(&c, "trailing data after the JSON value at byte %zu", i);
+			return EXIT_SECCOMP;
+		}
+	}
+
+	json_object *eff = json_object_new_object();
+	int rc = compile_root(&c, root, out, eff);
+	if (!rc && effective) {
+		const char *text = json_object_to_json_string_ext(
+			eff, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+		*effective = text ? strdup(text) : NULL;
+		if (!*effective)
+			rc = bad(&c, "out of memory");
+	}
+	json_object_put(eff);
+	json_object_put(root);
+	if (c.enforce)
+		seccomp_release(c.enforce);
+	if (c.complain)
+		seccomp_release(c.complain);
+	if (rc) {
+		filter_pair_free(out);
+		return EXIT_SECCOMP;
+	}
+	return 0;
+}
+
+void filter_pair_free(struct filter_pair *f)
+{
+	free(f->enforce);
+	free(f->complain);
+	f->enforce = f->complain = NULL;
+	f->enforce_len = f->complain_len = 0;
+}

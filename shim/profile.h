@@ -1,0 +1,31 @@
+#ifndef SHIM_PROFILE_H
+#define SHIM_PROFILE_H
+
+#include <stddef.h>
+
+struct sock_filter;
+
+/* A profile compiled twice: as written (enforce), and with every denial
+ * turned into a user notification (complain). */
+struct filter_pair {
+	struct sock_filter *enforce;
+	unsigned short enforce_len;
+	struct sock_filter *complain;
+	unsigned short complain_len;
+};
+
+/* Syscalls the child makes between installing the filter and execve; the
+ * complain variant always allows them, since nothing could answer a
+ * notification before PID 1 holds the listener. */
+extern const char *const profile_bootstrap_syscalls[];
+
+/* Compiles an OCI runtime-spec or Docker seccomp profile (JSON text) with
+ * libseccomp. SOURCE names it in messages. When effective is not NULL it
+ * receives the profile as evaluated here, in OCI form (malloc'd).
+ * Returns 0 or EXIT_SECCOMP after one error line. */
+int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
+		    char **effective);
+
+void filter_pair_free(struct filter_pair *f);
+
+#endif

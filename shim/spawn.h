@@ -1,0 +1,27 @@
+#ifndef SHIM_SPAWN_H
+#define SHIM_SPAWN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct sock_fprog;
+
+struct spawn_request {
+	char **argv;
+	char **envp;
+	const char *path;               /* PATH; NULL for the default */
+	const char *fallback;           /* searched after PATH */
+	const sigset_t *child_mask;     /* the mask the shim was started with */
+	bool sigchld_ignored;           /* the shim was started with SIGCHLD ignored */
+	bool foreground;                /* stdin is a terminal: child is its foreground group */
+	const struct sock_fprog *filter; /* installed last before execve; NULL for none */
+	unsigned filter_flags;          /* SECCOMP_FILTER_FLAG_*; NEW_LISTENER for complain mode */
+};
+
+/* Starts the child. Returns 0 once it has exec'd, with its pid and, when the
+ * filter asked for a listener, the notification fd (else -1). Otherwise logs
+ * one line and returns the exit code: 127, 126, EXIT_SECCOMP or EXIT_SYSTEM. */
+int spawn_child(const struct spawn_request *req, pid_t *pid, int *listener_fd);
+
+#endif

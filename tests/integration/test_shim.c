@@ -1,0 +1,775 @@
+/* Integration tests: build/shim as PID 1 of a new PID namespace (and as a
+ * subreaper outside one), with tests/integration/probe.c as its child. */
+#include "../unit/testlib.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static const char *shim, *probe, *escape;
+
+struct result {
+	int status; /* exit code, or 128+N */
+	char out[1 << 16];
+	char err[1 << 16];
+	double seconds;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Set before run(): what the test's child does before exec. */
+static void (*before_exec)(void);
+/* Set before run(): called once the child runs, with its pid. */
+static void (*while_running)(pid_t);
+
+static void run_env(char *const argv[], char *const envp[], struct result *r, int timeout)
+{
+	int out[2], err[2];
+	memset(r, 0, sizeof *r);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	double start = now();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(out[0]);
+		close(err[0]);
+		close(out[1]);
+		close(err[1]);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		close(devnull);
+		if (before_exec)
+			before_exec();
+		execve(argv[0], argv, envp);
+		_exit(121);
+	}
+	close(out[1]);
+	close(err[1]);
+	if (while_running)
+		while_running(pid);
+	size_t no = 0, ne = 0;
+	struct pollfd p[2] = { { .fd = out[0], .events = POLLIN }, { .fd = err[0], .events = POLLIN } };
+	int open_fds = 2;
+	while (open_fds) {
+		int left = (int)((start + timeout - now()) * 1000);
+		if (left <= 0 || poll(p, 2, left) == 0) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (!p[i].revents)
+				continue;
+			char *buf = i ? r->err : r->out;
+			size_t *n = i ? &ne : &no;
+			ssize_t got = read(p[i].fd, buf + *n, sizeof r->out - 1 - *n);
+			if (got <= 0) {
+				p[i].fd = -1;
+				open_fds--;
+			} else {
+				*n += (size_t)got;
+			}
+		}
+	}
+	close(out[0]);
+	close(err[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->seconds = now() - start;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	before_exec = NULL;
+	while_running = NULL;
+}
+
+static char *base_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=", NULL };
+
+/* Runs argv (NULL-terminated, after the shim) with extra environment entries. */
+static void run_shim(bool pid_ns, char **env_extra, char *const args[], struct result *r, int timeout)
+{
+	char *argv[64], *envp[64];
+	int a = 0, e = 0;
+	if (pid_ns) {
+		argv[a++] = "/usr/bin/unshare";
+		argv[a++] = "--pid";
+		argv[a++] = "--fork";
+		argv[a++] = "--mount-proc";
+		argv[a++] = "--kill-child";
+	}
+	argv[a++] = (char *)shim;
+	for (int i = 0; args[i]; i++)
+		argv[a++] = args[i];
+	argv[a] = NULL;
+	for (int i = 0; base_env[i]; i++)
+		envp[e++] = base_env[i];
+	for (int i = 0; env_extra && env_extra[i]; i++)
+		envp[e++] = env_extra[i];
+	envp[e] = NULL;
+	run_env(argv, envp, r, timeout);
+}
+
+#define ARGS(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ENV(...) ((char *[]){ __VA_ARGS__, NULL })
+
+/* The shim's host pid: the child of `unshare`, or the direct child. */
+static pid_t shim_pid_of(pid_t pid, bool pid_ns)
+{
+	if (!pid_ns)
+		return pid;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		int child = 0;
+		if (f) {
+			if (fscanf(f, "%d", &child) != 1)
+				child = 0;
+			fclose(f);
+		}
+		if (child > 0)
+			return child;
+		usleep(2000);
+	}
+	return -1;
+}
+
+static bool wait_for_file_line(const char *file, const char *line, int ms)
+{
+	for (int i = 0; i < ms / 5; i++) {
+		FILE *f = fopen(file, "r");
+		char buf[128];
+		while (f && fgets(buf, sizeof buf, f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			if (!strcmp(buf, line)) {
+				fclose(f);
+				return true;
+			}
+		}
+		if (f)
+			fclose(f);
+		usleep(5000);
+	}
+	return false;
+}
+
+static bool file_has_line(const char *file, const char *line)
+{
+	return wait_for_file_line(file, line, 5);
+}
+
+static char record[64];
+
+static void new_record(void)
+{
+	snprintf(record, sizeof record, "/tmp/shim-it-XXXXXX");
+	int fd = mkstemp(record);
+	assert_true(fd >= 0);
+	close(fd);
+	chmod(record, 0666);
+}
+
+/* ---------------------------------------------------------------- core */
+
+static void orphans_are_all_reaped(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_SECCOMP=off"), ARGS((char *)probe, "orphans", "1000"), &r, 60);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "left 0 zombies 0"));
+}
+
+static int signals_to_send[16];
+static size_t n_signals;
+static bool signals_pid_ns = true;
+
+static void send_signals(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, signals_pid_ns);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	for (size_t i = 0; i < n_signals; i++) {
+		kill(target, signals_to_send[i]);
+		usleep(20000);
+	}
+	kill(target, SIGTERM);
+}
+
+static void every_forwarded_signal_reaches_the_child(void **state)
+{
+	(void)state;
+	struct result r;
+	int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR2, SIGWINCH, SIGCONT, SIGRTMIN, SIGRTMIN + 5, SIGRTMAX, SIGUSR1 };
+	memcpy(signals_to_send, sigs, sizeof sigs);
+	n_signals = sizeof sigs / sizeof *sigs;
+	new_record();
+	while_running = send_signals;
+	run_shim(true, NULL, ARGS((char *)probe, "signals", record), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	char line[16];
+	for (size_t i = 0; i + 1 < n_signals; i++) {
+		snprintf(line, sizeof line, "%d", sigs[i]);
+		assert_true(file_has_line(record, line));
+	}
+	snprintf(line, sizeof line, "%d", SIGUSR1);
+	assert_false(file_has_line(record, line)); /* not forwarded by default */
+	snprintf(line, sizeof line, "%d", SIGTERM);
+	assert_true(file_has_line(record, line));
+	unlink(record);
+}
+
+static void usr1_is_forwarded_when_enabled(void **state)
+{
+	(void)state;
+	struct result r;
+	signals_to_send[0] = SIGUSR1;
+	n_signals = 1;
+	new_record();
+	while_running = send_signals;
+	run_shim(true, ENV("SHIM_FORWARD_USR1=true"), ARGS((char *)probe, "signals", record), &r, 20);
+	assert_int_equal(r.status, 0);
+	char line[16];
+	snprintf(line, sizeof line, "%d", SIGUSR1);
+	assert_true(file_has_line(record, line));
+	unlink(record);
+}
+
+static void exit_codes(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, NULL, ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 0);
+	run_shim(true, NULL, ARGS((char *)probe, "exit", "3"), &r, 20);
+	assert_int_equal(r.status, 3);
+	run_shim(true, NULL, ARGS((char *)probe, "raise", "15"), &r, 20);
+	assert_int_equal(r.status, 143);
+	run_shim(true, NULL, ARGS("no-such-program-x"), &r, 20);
+	assert_int_equal(r.status, 127);
+	assert_non_null(strstr(r.err, "no-such-program-x: not found in PATH (/usr/local/bin:/usr/bin:/bin) or the fallback (/nodejs/bin)"));
+	run_shim(true, NULL, ARGS("/etc/hostname"), &r, 20);
+	assert_int_equal(r.status, 126);
+	assert_non_null(strstr(r.err, "/etc/hostname: cannot execute"));
+	run_shim(true, ENV("SHIM_GROUP=maybe"), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.err, "shim: error: SHIM_GROUP=\"maybe\": expected true/false, 1/0, yes/no or on/off\n");
+	run_shim(true, NULL, ARGS("--nope"), &r, 20);
+	assert_int_equal(r.status, 64);
+}
+
+static void exec_format_error_has_no_shell_fallback(void **state)
+{
+	(void)state;
+	char *script = write_temp("echo ran\n", 9);
+	chmod(script, 0755);
+	struct result r;
+	run_shim(false, ENV("SHIM_SECCOMP=off"), ARGS(script), &r, 20);
+	assert_int_equal(r.status, 126);
+	assert_null(strstr(r.out, "ran"));
+	assert_non_null(strstr(r.err, "Exec format error"));
+	unlink(script);
+}
+
+static void subreaper_outside_pid1_cleans_up_descendants(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(false, ENV("SHIM_GRACE_SECONDS=2"), ARGS((char *)probe, "grandchild", "60"), &r, 30);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(r.seconds < 10);
+	int gc = 0;
+	assert_int_equal(sscanf(strstr(r.out, "grandchild "), "grandchild %d", &gc), 1);
+	/* Reaped by the shim: not even a zombie remains. */
+	assert_int_equal(kill(gc, 0), -1);
+	assert_int_equal(errno, ESRCH);
+}
+
+static void grandchild_holding_stdout_does_not_hang_pid1(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_GRACE_SECONDS=1"), ARGS((char *)probe, "grandchild", "60"), &r, 30);
+	assert_int_equal(r.status, 0);
+	assert_true(r.seconds < 10);
+}
+
+static char group_record2[64];
+
+static void send_hup_then_term(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, true);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	assert_true(wait_for_file_line(group_record2, "ready", 5000));
+	kill(target, SIGHUP);
+	usleep(200000);
+	kill(target, SIGTERM);
+}
+
+static void group_mode(bool group)
+{
+	struct result r;
+	new_record();
+	memcpy(group_record2, record, sizeof record);
+	new_record();
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "%s signals %s & exec %s signals %s", probe, group_record2, probe, record);
+	while_running = send_hup_then_term;
+	run_shim(true, group ? ENV("SHIM_GROUP=1", "SHIM_SECCOMP=off") : ENV("SHIM_SECCOMP=off"),
+		 ARGS("/bin/sh", "-c", cmd), &r, 30);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(file_has_line(record, "1"));
+	/* The sibling in the child's process group sees HUP only in group mode. */
+	assert_int_equal(file_has_line(group_record2, "1"), group);
+	unlink(record);
+	unlink(group_record2);
+}
+
+static void group_mode_signals_the_process_group(void **state)
+{
+	(void)state;
+	group_mode(true);
+	group_mode(false);
+}
+
+static void send_term_when_ready(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, true);
+	FILE *f = NULL;
+	(void)f;
+	usleep(300000);
+	kill(target, SIGTERM);
+}
+
+static void stop_timeout_kills_a_child_that_ignores_term(void **state)
+{
+	(void)state;
+	struct result r;
+	while_running = send_term_when_ready;
+	run_shim(true, ENV("SHIM_STOP_TIMEOUT=1"), ARGS((char *)probe, "ignore-term", "60"), &r, 30);
+	assert_int_equal(r.status, 137);
+	assert_true(r.seconds < 10);
+}
+
+static void term_right_away(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, true);
+	kill(target, SIGTERM);
+}
+
+static void term_at_start_is_not_lost(void **state)
+{
+	(void)state;
+	struct result r;
+	for (int i = 0; i < 20; i++) {
+		new_record();
+		while_running = term_right_away;
+		run_shim(true, NULL, ARGS((char *)probe, "signals", record), &r, 20);
+		/* Before the child's handler: killed by TERM; after: handler exits 0. */
+		assert_true(r.status == 0 || r.status == 143);
+		assert_true(r.seconds < 10);
+		unlink(record);
+	}
+}
+
+static void block_and_ignore(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);
+	dup2(1, 7); /* an fd >= 3 without close-on-exec */
+}
+
+static const char *line_of(const char *text, const char *key, char *buf, size_t size)
+{
+	const char *p = strstr(text, key);
+	assert_non_null(p);
+	size_t n = strcspn(p, "\n");
+	snprintf(buf, size, "%.*s", (int)n, p);
+	return buf;
+}
+
+static void child_gets_the_signal_state_and_no_extra_fds(void **state)
+{
+	(void)state;
+	struct result direct, shimmed;
+	char *argv[] = { (char *)probe, "status", NULL };
+	before_exec = block_and_ignore;
+	run_env(argv, base_env, &direct, 20);
+	before_exec = block_and_ignore;
+	run_shim(true, NULL, ARGS((char *)probe, "status"), &shimmed, 20);
+	assert_int_equal(shimmed.status, 0);
+	char a[128], b[128];
+	assert_string_equal(line_of(direct.out, "SigBlk:", a, sizeof a), line_of(shimmed.out, "SigBlk:", b, sizeof b));
+	assert_string_equal(line_of(direct.out, "SigIgn:", a, sizeof a), line_of(shimmed.out, "SigIgn:", b, sizeof b));
+	assert_non_null(strstr(direct.out, "fds: 7\n")); /* the probe sees it without the shim */
+	assert_non_null(strstr(shimmed.out, "fds:\n"));
+	assert_non_null(strstr(shimmed.out, "shim_vars=0"));
+}
+
+static void chart_arguments_pass_verbatim(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, NULL, ARGS((char *)probe, "args", "packages/backend", "--config", "app-config.yaml", "--help", ""), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "arg[0]=packages/backend\narg[1]=--config\narg[2]=app-config.yaml\narg[3]=--help\narg[4]=\n");
+}
+
+static void node_found_through_the_fallback(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/shim-fallback-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	char node[128], cmd[512];
+	snprintf(node, sizeof node, "%s/node", dir);
+	snprintf(cmd, sizeof cmd, "cp %s %s", probe, node);
+	assert_int_equal(system(cmd), 0);
+	char fallback[160];
+	snprintf(fallback, sizeof fallback, "SHIM_FALLBACK_PATH=/nonexistent:%s", dir);
+	struct result r;
+	char *saved = base_env[0];
+	base_env[0] = "PATH=/nonexistent/bin";
+	run_shim(true, ENV(fallback), ARGS("node", "args", "packages/backend"), &r, 20);
+	base_env[0] = saved;
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "arg[0]=packages/backend\n");
+	unlink(node);
+	rmdir(dir);
+}
+
+/* ------------------------------------------------------------ identity */
+
+static void assert_dropped_to(const char *out, const char *uid, const char *gid)
+{
+	char want[128];
+	snprintf(want, sizeof want, "Uid:\t%s\t%s\t%s\t%s\n", uid, uid, uid, uid);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof want, "Gid:\t%s\t%s\t%s\t%s\n", gid, gid, gid, gid);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "Groups:\t\n"));
+	assert_non_null(strstr(out, "CapInh:\t0000000000000000\n"));
+	assert_non_null(strstr(out, "CapPrm:\t0000000000000000\n"));
+	assert_non_null(strstr(out, "CapEff:\t0000000000000000\n"));
+	assert_non_null(strstr(out, "CapAmb:\t0000000000000000\n"));
+	assert_non_null(strstr(out, "NoNewPrivs:\t1\n"));
+}
+
+static void root_start_drops_to_65532(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, NULL, ARGS((char *)probe, "status"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "65532", "65532");
+	assert_non_null(strstr(r.out, "CapBnd:\t0000000000000000\n"));
+	assert_non_null(strstr(r.out, "Seccomp:\t2\n"));
+	assert_non_null(strstr(r.out, "HOME=/\n")); /* no passwd entry for 65532 here */
+	assert_string_equal(r.err, "");  /* quiet by default */
+}
+
+static char *setpriv_args(const char *uid, char *const rest[], char **argv)
+{
+	int a = 0;
+	static char ruid[32], rgid[32];
+	snprintf(ruid, sizeof ruid, "--reuid=%s", uid);
+	snprintf(rgid, sizeof rgid, "--regid=%s", uid);
+	argv[a++] = "/usr/bin/setpriv";
+	argv[a++] = ruid;
+	argv[a++] = rgid;
+	argv[a++] = "--clear-groups";
+	argv[a++] = "--inh-caps=-all";
+	argv[a++] = "--bounding-set=-all";
+	argv[a++] = "--no-new-privs";
+	argv[a++] = "--";
+	for (int i = 0; rest[i]; i++)
+		argv[a++] = rest[i];
+	argv[a] = NULL;
+	return argv[0];
+}
+
+/* The chart's case: uid 1000, no capabilities, no_new_privs already set. */
+static void run_as_1000(char **env_extra, struct result *r)
+{
+	char *argv[32], *envp[16];
+	int e = 0;
+	setpriv_args("1000", ARGS((char *)shim, (char *)probe, "status"), argv);
+	for (int i = 0; base_env[i]; i++)
+		envp[e++] = base_env[i];
+	for (int i = 0; env_extra && env_extra[i]; i++)
+		envp[e++] = env_extra[i];
+	envp[e] = NULL;
+	/* A PID namespace first, so the shim is PID 1 as in the pod. */
+	char *ns[40] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child" };
+	int n = 5;
+	for (int i = 0; argv[i]; i++)
+		ns[n++] = argv[i];
+	ns[n] = NULL;
+	run_env(ns, envp, r, 20);
+}
+
+static void chart_start_as_1000_runs_as_1000(void **state)
+{
+	(void)state;
+	struct result r;
+	run_as_1000(NULL, &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "1000", "1000");
+	assert_non_null(strstr(r.out, "CapBnd:\t0000000000000000\n"));
+	assert_non_null(strstr(r.out, "Seccomp:\t2\n"));
+	assert_string_equal(r.err, ""); /* the info line is not shown at the default level */
+
+	run_as_1000(ENV("SHIM_LOG_LEVEL=info"), &r);
+	assert_non_null(strstr(r.err, "started as uid 1000 gid 1000 without privilege"));
+
+	run_as_1000(ENV("SHIM_USER=1000:1000"), &r);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "1000", "1000");
+
+	run_as_1000(ENV("SHIM_USER=65532:65532"), &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "SHIM_USER asks for 65532:65532, which needs a root start"));
+}
+
+static void numeric_uid_without_passwd_entry(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_USER=54321"), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "54321", "54321");
+	run_shim(true, ENV("SHIM_USER=54321:99"), ARGS((char *)probe, "status"), &r, 20);
+	assert_dropped_to(r.out, "54321", "99");
+}
+
+static void explicit_root_target_warns(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_USER=0:0"), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "0", "0");
+	assert_non_null(strstr(r.err, "shim: warn: SHIM_USER=\"0:0\": the child will run as root"));
+}
+
+/* Names from a test passwd/group bind-mounted over /etc in a mount namespace. */
+static void run_with_etc(const char *user, bool hide_etc, struct result *r)
+{
+	char script[1024], env_user[96];
+	snprintf(env_user, sizeof env_user, "SHIM_USER=%s", user);
+	if (hide_etc)
+		snprintf(script, sizeof script, "mount -t tmpfs none /etc && exec %s %s status", shim, probe);
+	else
+		snprintf(script, sizeof script,
+			 "printf 'root:x:0:0:root:/root:/bin/sh\\n0day:x:4242:4242::/home/0day:/x\\n"
+			 "app:x:5000:5001:app:/home/app:/x\\n' > /tmp/shim-passwd-$$ && "
+			 "printf 'root:x:0:\\nappgrp:x:5001:\\nother:x:6000:\\n' > /tmp/shim-group-$$ && "
+			 "mount --bind /tmp/shim-passwd-$$ /etc/passwd && mount --bind /tmp/shim-group-$$ /etc/group && "
+			 "rm /tmp/shim-passwd-$$ /tmp/shim-group-$$ && exec %s %s status", shim, probe);
+	char *argv[] = { "/usr/bin/unshare", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+			 "/bin/sh", "-c", script, NULL };
+	char *envp[] = { base_env[0], env_user, NULL };
+	run_env(argv, envp, r, 20);
+}
+
+static void names_resolve_from_passwd_and_group(void **state)
+{
+	(void)state;
+	struct result r;
+	run_with_etc("app", false, &r);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "5000", "5001");
+	assert_non_null(strstr(r.out, "HOME=/home/app\n"));
+	run_with_etc("app:other", false, &r);
+	assert_dropped_to(r.out, "5000", "6000");
+	run_with_etc("0day", false, &r);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "4242", "4242");
+	run_with_etc("nobody-here", false, &r);
+	assert_int_equal(r.status, 78);
+	assert_non_null(strstr(r.err, "SHIM_USER=\"nobody-here\": no user \"nobody-here\" in /etc/passwd"));
+	run_with_etc("app:nogroup", false, &r);
+	assert_int_equal(r.status, 78);
+	run_with_etc("app", true, &r);
+	assert_int_equal(r.status, 78);
+	assert_non_null(strstr(r.err, "cannot read /etc/passwd"));
+	run_with_etc("5000:5001", true, &r); /* numbers need no passwd */
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "5000", "5001");
+}
+
+static void bad_user_values_run_nothing(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "SHIM_USER=", "SHIM_USER=abc", "SHIM_USER=65532:", "SHIM_USER=:1",
+					    "SHIM_USER=-1", "SHIM_USER=4294967295", "SHIM_USER=99999999999999999999",
+					    "SHIM_USER=65532:65532:1", "SHIM_USER= 65532", "SHIM_USER=65532 :1" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct result r;
+		run_shim(true, ENV((char *)bad[i]), ARGS((char *)probe, "status"), &r, 20);
+		print_message("%s -> %d %s", bad[i], r.status, r.err);
+		assert_int_equal(r.status, 78);
+		assert_string_equal(r.out, ""); /* nothing ran */
+		assert_non_null(strstr(r.err, "shim: error: SHIM_USER=\""));
+		assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+	}
+}
+
+/* ------------------------------------------------------------- seccomp */
+
+static void escape_syscalls_are_denied(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, NULL, ARGS((char *)escape, "list"), &r, 20);
+	assert_int_equal(r.status, 0);
+	FILE *f = fopen("tests/integration/escape.expected", "r");
+	assert_non_null(f);
+	char line[128];
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_non_null(strstr(r.out, line));
+		n++;
+	}
+	fclose(f);
+	assert_true(n >= 40);
+
+	run_shim(true, NULL, ARGS((char *)escape, "int80"), &r, 20);
+	assert_null(strstr(r.out, "survived"));
+	assert_int_equal(r.status, 128 + SIGSYS);
+	run_shim(true, NULL, ARGS((char *)escape, "x32"), &r, 20);
+	assert_null(strstr(r.out, "survived"));
+	assert_int_equal(r.status, 128 + SIGSYS);
+	run_shim(true, NULL, ARGS((char *)escape, "threads"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "threads ok"));
+	assert_non_null(strstr(r.out, "clone3 ENOSYS"));
+}
+
+static void complain_mode_reports_and_continues(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=complain"), ARGS((char *)escape, "list"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "shim: seccomp: would deny mount(165) pid="));
+	assert_non_null(strstr(r.err, "comm=escape"));
+	/* The call went on to the kernel instead of getting EPERM from the filter. */
+	assert_null(strstr(r.out, "mount EPERM\n"));
+	/* clone3's ENOSYS is an answer, not a denial. */
+	assert_null(strstr(r.err, "clone3"));
+}
+
+static void broken_profiles_run_nothing(void **state)
+{
+	(void)state;
+	struct result r;
+	char *bad = write_temp("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [", 47);
+	char env[96];
+	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", bad);
+	run_shim(true, ENV(env), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 65);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "shim: error: seccomp profile "));
+	unlink(bad);
+	run_shim(true, ENV("SHIM_SECCOMP=/nonexistent.json"), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 65);
+	assert_string_equal(r.out, "");
+}
+
+static void printed_profile_loads_back_to_the_same_bpf(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(false, NULL, ARGS("--print-profile"), &r, 20);
+	assert_int_equal(r.status, 0);
+	char *printed = write_temp(r.out, strlen(r.out));
+	char a[80], b[80];
+	snprintf(a, sizeof a, "%s", printed);
+	snprintf(b, sizeof b, "%s.bpf", a);
+	run_shim(false, NULL, ARGS("--compile-profile", a, b), &r, 20);
+	assert_int_equal(r.status, 0);
+	run_shim(false, NULL, ARGS("--compile-profile", "seccomp/default.json", "/tmp/shim-default.bpf"), &r, 20);
+	assert_int_equal(r.status, 0);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "cmp -s %s /tmp/shim-default.bpf", b);
+	assert_int_equal(system(cmd), 0);
+	char env[128];
+	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", b);
+	run_shim(true, ENV(env), ARGS((char *)escape, "list"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "mount EPERM"));
+	unlink(a);
+	unlink(b);
+	unlink("/tmp/shim-default.bpf");
+}
+
+int main(void)
+{
+	shim = getenv("SHIM");
+	probe = getenv("PROBE");
+	escape = getenv("ESCAPE");
+	if (!shim || !probe || !escape) {
+		fprintf(stderr, "set SHIM, PROBE and ESCAPE\n");
+		return 2;
+	}
+	static char abs_probe[4096], abs_escape[4096], abs_shim[4096];
+	/* Absolute paths: some tests change PATH or the working directory. */
+	shim = realpath(shim, abs_shim);
+	probe = realpath(probe, abs_probe);
+	escape = realpath(escape, abs_escape);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(orphans_are_all_reaped),
+		cmocka_unit_test(every_forwarded_signal_reaches_the_child),
+		cmocka_unit_test(usr1_is_forwarded_when_enabled),
+		cmocka_unit_test(exit_codes),
+		cmocka_unit_test(exec_format_error_has_no_shell_fallback),
+		cmocka_unit_test(subreaper_outside_pid1_cleans_up_descendants),
+		cmocka_unit_test(grandchild_holding_stdout_does_not_hang_pid1),
+		cmocka_unit_test(group_mode_signals_the_process_group),
+		cmocka_unit_test(stop_timeout_kills_a_child_that_ignores_term),
+		cmocka_unit_test(term_at_start_is_not_lost),
+		cmocka_unit_test(child_gets_the_signal_state_and_no_extra_fds),
+		cmocka_unit_test(chart_arguments_pass_verbatim),
+		cmocka_unit_test(node_found_through_the_fallback),
+		cmocka_unit_test(root_start_drops_to_65532),
+		cmocka_unit_test(chart_start_as_1000_runs_as_1000),
+		cmocka_unit_test(numeric_uid_without_passwd_entry),
+		cmocka_unit_test(explicit_root_target_warns),
+		cmocka_unit_test(names_resolve_from_passwd_and_group),
+		cmocka_unit_test(bad_user_values_run_nothing),
+		cmocka_unit_test(escape_syscalls_are_denied),
+		cmocka_unit_test(complain_mode_reports_and_continues),
+		cmocka_unit_test(broken_profiles_run_nothing),
+		cmocka_unit_test(printed_profile_loads_back_to_the_same_bpf),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

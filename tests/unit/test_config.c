@@ -1,0 +1,232 @@
+#include "testlib.h"
+
+#include <signal.h>
+
+#include "config.h"
+#include "exitcode.h"
+
+static void decimal_accepts_whole_strings_in_range(void **state)
+{
+	(void)state;
+	unsigned long v;
+	assert_int_equal(parse_decimal("0", 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_decimal("86400", 86400, &v), 0);
+	assert_int_equal(v, 86400);
+	assert_int_equal(parse_decimal("86401", 86400, &v), -1);
+	assert_int_equal(parse_decimal("4294967295", 4294967294ul, &v), -1);
+	assert_int_equal(parse_decimal("99999999999999999999", ~0ul, &v), -1);
+	static const char *const bad[] = { "", " 1", "1 ", "+1", "-1", "1e3", "0x10", "1.0", "abc" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(parse_decimal(bad[i], 1000, &v), -1);
+}
+
+static void bool_accepts_only_the_documented_words(void **state)
+{
+	(void)state;
+	bool b = false;
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+	static const char *const no[] = { "false", "0", "no", "off" };
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(parse_bool(yes[i], &b), 0);
+		assert_true(b);
+		assert_int_equal(parse_bool(no[i], &b), 0);
+		assert_false(b);
+	}
+	static const char *const bad[] = { "", "TRUE", "y", "2", "enabled", "true ", " on" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(parse_bool(bad[i], &b), -1);
+}
+
+static void signal_names_numbers_and_realtime(void **state)
+{
+	(void)state;
+	int s;
+	assert_int_equal(parse_signal("TERM", &s), 0);
+	assert_int_equal(s, SIGTERM);
+	assert_int_equal(parse_signal("SIGQUIT", &s), 0);
+	assert_int_equal(s, SIGQUIT);
+	assert_int_equal(parse_signal("10", &s), 0);
+	assert_int_equal(s, 10);
+	assert_int_equal(parse_signal("RTMIN+2", &s), 0);
+	assert_int_equal(s, SIGRTMIN + 2);
+	assert_int_equal(parse_signal("RTMAX-1", &s), 0);
+	assert_int_equal(s, SIGRTMAX - 1);
+	static const char *const bad[] = { "", "term", "SIG", "0", "65", "RTMIN+99", "RTMIN-1", "TERM2", "-15" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(parse_signal(bad[i], &s), -1);
+	char buf[16];
+	assert_string_equal(signal_name(SIGTERM, buf, sizeof buf), "TERM");
+	assert_string_equal(signal_name(SIGRTMIN + 3, buf, sizeof buf), "RTMIN+3");
+}
+
+static int load(char **argv, char **envp, struct shim_config *cfg)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	return config_load(cfg, argc, argv, envp);
+}
+
+static void command_words_pass_verbatim(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *argv[] = { "shim", "node", "packages/backend", "--config", "app-config.yaml", "--help", NULL };
+	char *envp[] = { "PATH=/usr/bin", NULL };
+	assert_int_equal(load(argv, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_RUN);
+	assert_ptr_equal(cfg.command, argv + 1);
+	assert_string_equal(cfg.command[2], "--config");
+	assert_string_equal(cfg.command[4], "--help");
+	assert_string_equal(cfg.path, "/usr/bin");
+	assert_string_equal(cfg.user, SHIM_DEFAULT_USER);
+	assert_false(cfg.user_explicit);
+	assert_string_equal(cfg.fallback_path, "/nodejs/bin");
+}
+
+static void double_dash_and_options(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *envp[] = { NULL };
+	char *a1[] = { "shim", "--", "--version", NULL };
+	assert_int_equal(load(a1, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_RUN);
+	assert_string_equal(cfg.command[0], "--version");
+	char *a2[] = { "shim", "--version", NULL };
+	assert_int_equal(load(a2, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_VERSION);
+	char *a3[] = { "shim", "--bogus", "x", NULL };
+	assert_int_equal(load(a3, envp, &cfg), EXIT_USAGE);
+	char *a4[] = { "shim", NULL };
+	assert_int_equal(load(a4, envp, &cfg), EXIT_USAGE);
+	char *a5[] = { "shim", "--", NULL };
+	assert_int_equal(load(a5, envp, &cfg), EXIT_USAGE);
+	char *a6[] = { "shim", "--check", NULL };
+	assert_int_equal(load(a6, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_CHECK);
+	char *a7[] = { "shim", "--compile-profile", "in.json", NULL };
+	assert_int_equal(load(a7, envp, &cfg), EXIT_USAGE);
+	char *a8[] = { "shim", "node", "--version", NULL };
+	assert_int_equal(load(a8, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_RUN);
+}
+
+static void environment_values_parse(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *argv[] = { "shim", "x", NULL };
+	char *envp[] = { "SHIM_USER=1000:1000", "SHIM_SECCOMP=off", "SHIM_SECCOMP_MODE=complain",
+			 "SHIM_LOG_LEVEL=debug", "SHIM_FALLBACK_PATH=/a:/b", "SHIM_GRACE_SECONDS=3",
+			 "SHIM_STOP_TIMEOUT=7", "SHIM_STOP_SIGNAL=INT", "SHIM_GROUP=yes",
+			 "SHIM_FORWARD_USR1=on", NULL };
+	assert_int_equal(load(argv, envp, &cfg), 0);
+	assert_string_equal(cfg.user, "1000:1000");
+	assert_true(cfg.user_explicit);
+	assert_string_equal(cfg.seccomp, "off");
+	assert_int_equal(cfg.seccomp_mode, SECCOMP_MODE_COMPLAIN);
+	assert_int_equal(cfg.log_level, LOG_LEVEL_DEBUG);
+	assert_string_equal(cfg.fallback_path, "/a:/b");
+	assert_int_equal(cfg.grace_seconds, 3);
+	assert_int_equal(cfg.stop_timeout, 7);
+	assert_int_equal(cfg.stop_signal, SIGINT);
+	assert_true(cfg.group);
+	assert_true(cfg.forward_usr1);
+	log_set_level(LOG_LEVEL_WARN);
+}
+
+static struct {
+	const char *env;
+	const char *message;
+} bad_env[] = {
+	{ "SHIM_USR=1", "SHIM_USR: unknown variable" },
+	{ "SHIM_=1", "SHIM_: unknown variable" },
+	{ "SHIM_LOG_LEVEL=verbose", "SHIM_LOG_LEVEL=\"verbose\"" },
+	{ "SHIM_LOG_LEVEL=", "empty value" },
+	{ "SHIM_GRACE_SECONDS=-1", "SHIM_GRACE_SECONDS=\"-1\"" },
+	{ "SHIM_GRACE_SECONDS=86401", "SHIM_GRACE_SECONDS=\"86401\"" },
+	{ "SHIM_GRACE_SECONDS=5s", "SHIM_GRACE_SECONDS=\"5s\"" },
+	{ "SHIM_STOP_TIMEOUT=1.5", "SHIM_STOP_TIMEOUT=\"1.5\"" },
+	{ "SHIM_STOP_SIGNAL=KILL", "SHIM_STOP_SIGNAL=\"KILL\"" },
+	{ "SHIM_STOP_SIGNAL=FOO", "SHIM_STOP_SIGNAL=\"FOO\"" },
+	{ "SHIM_GROUP=2", "SHIM_GROUP=\"2\"" },
+	{ "SHIM_FORWARD_USR1=TRUE", "SHIM_FORWARD_USR1=\"TRUE\"" },
+	{ "SHIM_SECCOMP_MODE=audit", "SHIM_SECCOMP_MODE=\"audit\"" },
+	{ "SHIM_FALLBACK_PATH=nodejs/bin", "SHIM_FALLBACK_PATH=\"nodejs/bin\"" },
+	{ "SHIM_FALLBACK_PATH=/a:", "SHIM_FALLBACK_PATH=\"/a:\"" },
+	{ "SHIM_FALLBACK_PATH=/a::/b", "SHIM_FALLBACK_PATH=\"/a::/b\"" },
+	{ "SHIM_USER=", "SHIM_USER=\"\": empty value" },
+	{ "SHIM_SECCOMP=", "SHIM_SECCOMP=\"\": empty value" },
+};
+
+static size_t bad_index;
+static int bad_rc;
+
+static void load_bad(void *arg)
+{
+	(void)arg;
+	struct shim_config cfg;
+	char *argv[] = { "shim", "x", NULL };
+	char *envp[] = { (char *)bad_env[bad_index].env, NULL };
+	bad_rc = load(argv, envp, &cfg);
+}
+
+static void bad_environment_is_one_line_and_config_code(void **state)
+{
+	(void)state;
+	for (bad_index = 0; bad_index < sizeof bad_env / sizeof *bad_env; bad_index++) {
+		const char *err = capture_stderr(load_bad, NULL);
+		print_message("%s -> %s", bad_env[bad_index].env, err);
+		assert_int_equal(bad_rc, EXIT_CONFIG);
+		assert_non_null(strstr(err, bad_env[bad_index].message));
+		assert_true(!strncmp(err, "shim: error: ", 13));
+		assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+	}
+}
+
+static void duplicate_variable_is_refused(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *argv[] = { "shim", "x", NULL };
+	char *envp[] = { "SHIM_GROUP=1", "SHIM_GROUP=0", NULL };
+	assert_int_equal(load(argv, envp, &cfg), EXIT_CONFIG);
+}
+
+static void child_env_drops_shim_vars_and_sets_home(void **state)
+{
+	(void)state;
+	char *envp[] = { "PATH=/bin", "SHIM_USER=1", "HOME=", "A=b", NULL };
+	char **out = config_child_env(envp, "/home/nonroot");
+	assert_non_null(out);
+	assert_string_equal(out[0], "PATH=/bin");
+	assert_string_equal(out[1], "A=b");
+	assert_string_equal(out[2], "HOME=/home/nonroot");
+	assert_null(out[3]);
+	free(out[2]);
+	free(out);
+
+	char *keep[] = { "HOME=/x", "SHIM_GROUP=1", NULL };
+	out = config_child_env(keep, "/home/nonroot");
+	assert_string_equal(out[0], "HOME=/x");
+	assert_null(out[1]);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(decimal_accepts_whole_strings_in_range),
+		cmocka_unit_test(bool_accepts_only_the_documented_words),
+		cmocka_unit_test(signal_names_numbers_and_realtime),
+		cmocka_unit_test(command_words_pass_verbatim),
+		cmocka_unit_test(double_dash_and_options),
+		cmocka_unit_test(environment_values_parse),
+		cmocka_unit_test(bad_environment_is_one_line_and_config_code),
+		cmocka_unit_test(duplicate_variable_is_refused),
+		cmocka_unit_test(child_env_drops_shim_vars_and_sets_home),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,80 @@
+#include "testlib.h"
+
+#include <sys/stat.h>
+
+#include "exitcode.h"
+#include "filter.h"
+#include "log.h"
+
+static const char *profile =
+	"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":[{\"names\":"
+	"[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
+
+static void off_and_default(void **state)
+{
+	(void)state;
+	struct filter_setup f;
+	assert_int_equal(filter_prepare("off", SECCOMP_MODE_ENFORCE, &f), 0);
+	assert_true(f.off);
+	assert_int_equal(filter_prepare("off", SECCOMP_MODE_COMPLAIN, &f), EXIT_CONFIG);
+	assert_int_equal(filter_prepare("default", SECCOMP_MODE_ENFORCE, &f), 0);
+	struct sock_fprog e, c;
+	filter_default(&e, &c);
+	assert_int_equal(f.prog.len, e.len);
+	assert_ptr_equal(f.prog.filter, e.filter);
+	assert_int_equal(f.flags, 0);
+	assert_int_equal(filter_prepare("default", SECCOMP_MODE_COMPLAIN, &f), 0);
+	assert_ptr_equal(f.prog.filter, c.filter);
+	assert_int_not_equal(f.flags, 0);
+}
+
+static void compiled_file_gives_the_same_filter_as_its_json(void **state)
+{
+	(void)state;
+	char json_path[64], bpf_path[80];
+	snprintf(json_path, sizeof json_path, "%s", write_temp(profile, strlen(profile)));
+	snprintf(bpf_path, sizeof bpf_path, "%s.bpf", json_path);
+	assert_int_equal(filter_compile_file(json_path, bpf_path), 0);
+	struct filter_setup from_json, from_bpf;
+	assert_int_equal(filter_prepare(json_path, SECCOMP_MODE_ENFORCE, &from_json), 0);
+	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &from_bpf), 0);
+	assert_string_equal(from_json.kind, "json");
+	assert_string_equal(from_bpf.kind, "bpf");
+	assert_int_equal(from_json.prog.len, from_bpf.prog.len);
+	assert_memory_equal(from_json.prog.filter, from_bpf.prog.filter, from_json.prog.len * sizeof(struct sock_filter));
+
+	/* Truncated by one byte, and by a whole instruction: both refused. */
+	struct stat st;
+	assert_int_equal(stat(bpf_path, &st), 0);
+	assert_int_equal(truncate(bpf_path, st.st_size - 1), 0);
+	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &from_bpf), EXIT_SECCOMP);
+	assert_int_equal(truncate(bpf_path, 10), 0);
+	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &from_bpf), EXIT_SECCOMP);
+	unlink(bpf_path);
+	unlink(json_path);
+}
+
+static void unreadable_inputs_are_refused(void **state)
+{
+	(void)state;
+	struct filter_setup f;
+	assert_int_equal(filter_prepare("/nonexistent/profile.json", SECCOMP_MODE_ENFORCE, &f), EXIT_SECCOMP);
+	assert_int_equal(filter_prepare("/tmp", SECCOMP_MODE_ENFORCE, &f), EXIT_SECCOMP);
+	assert_int_equal(filter_prepare("/dev/null", SECCOMP_MODE_ENFORCE, &f), EXIT_SECCOMP);
+	/* 10 MB: over the 1 MiB limit, refused before it is read. */
+	char *path = write_temp("{", 1);
+	assert_int_equal(truncate(path, 10 * 1000 * 1000), 0);
+	assert_int_equal(filter_prepare(path, SECCOMP_MODE_ENFORCE, &f), EXIT_SECCOMP);
+	unlink(path);
+}
+
+int main(void)
+{
+	log_set_level(LOG_LEVEL_ERROR);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(off_and_default),
+		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),
+		cmocka_unit_test(unreadable_inputs_are_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
