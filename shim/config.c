@@ -8,6 +8,9 @@
 
 #include "exitcode.h"
 
+/* RTMIN as `kill -l` and glibc programs (node) number it; musl says 35. */
+#define RTMIN 34
+
 int parse_decimal(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
@@ -80,11 +83,11 @@ int parse_signal(const char *s, int *out)
 	}
 	if (!strncmp(s, "RTMIN", 5)) {
 		if (!s[5]) {
-			*out = SIGRTMIN;
+			*out = RTMIN;
 			return 0;
 		}
-		if (s[5] == '+' && !parse_decimal(s + 6, (unsigned long)(SIGRTMAX - SIGRTMIN), &n)) {
-			*out = SIGRTMIN + (int)n;
+		if (s[5] == '+' && !parse_decimal(s + 6, (unsigned long)(SIGRTMAX - RTMIN), &n)) {
+			*out = RTMIN + (int)n;
 			return 0;
 		}
 		return -1;
@@ -94,7 +97,7 @@ int parse_signal(const char *s, int *out)
 			*out = SIGRTMAX;
 			return 0;
 		}
-		if (s[5] == '-' && !parse_decimal(s + 6, (unsigned long)(SIGRTMAX - SIGRTMIN), &n)) {
+		if (s[5] == '-' && !parse_decimal(s + 6, (unsigned long)(SIGRTMAX - RTMIN), &n)) {
 			*out = SIGRTMAX - (int)n;
 			return 0;
 		}
@@ -107,8 +110,8 @@ const char *signal_name(int sig, char *buf, unsigned size)
 	for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
 		if (signal_names[i].sig == sig)
 			return signal_names[i].name;
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		snprintf(buf, size, "RTMIN+%d", sig - SIGRTMIN);
+	if (sig >= RTMIN && sig <= SIGRTMAX)
+		snprintf(buf, size, "RTMIN+%d", sig - RTMIN);
 	else
 		snprintf(buf, size, "%d", sig);
 	return buf;

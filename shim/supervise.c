@@ -41,7 +41,8 @@ bool supervise_forwards(int sig, bool forward_usr1)
 	case SIGUSR1:
 		return forward_usr1;
 	default:
-		return sig >= SIGRTMIN && sig <= SIGRTMAX;
+		/* The kernel's real-time range, whatever this libc reserves of it. */
+		return sig >= 32 && sig <= SIGRTMAX;
 	}
 }
 

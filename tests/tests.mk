@@ -26,7 +26,7 @@ $(T)/probe: tests/integration/probe.c
 
 $(T)/escape: tests/integration/escape.c
 	@mkdir -p $(T)
-	musl-gcc $(WARN) -O2 -static -pthread -I$(MUSL)/include -o $@ $<
+	musl-gcc $(filter-out -D_GNU_SOURCE,$(WARN)) -O2 -static -pthread -I$(MUSL)/include -o $@ $<
 
 $(T)/integration: tests/integration/test_shim.c tests/unit/testlib.h
 	@mkdir -p $(T)

@@ -164,6 +164,15 @@ static bool wait_for_file_line(const char *file, const char *line, int ms)
 	return false;
 }
 
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p += n)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static bool file_has_line(const char *file, const char *line)
 {
 	return wait_for_file_line(file, line, 5);
@@ -211,7 +220,8 @@ static void every_forwarded_signal_reaches_the_child(void **state)
 {
 	(void)state;
 	struct result r;
-	int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR2, SIGWINCH, SIGCONT, SIGRTMIN, SIGRTMIN + 5, SIGRTMAX, SIGUSR1 };
+	/* 32-34 are reserved by the probe's libc, so real-time ones from 35. */
+	int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR2, SIGWINCH, SIGCONT, 35, 40, SIGRTMAX, SIGUSR1 };
 	memcpy(signals_to_send, sigs, sizeof sigs);
 	n_signals = sizeof sigs / sizeof *sigs;
 	new_record();
@@ -222,6 +232,7 @@ static void every_forwarded_signal_reaches_the_child(void **state)
 	char line[16];
 	for (size_t i = 0; i + 1 < n_signals; i++) {
 		snprintf(line, sizeof line, "%d", sigs[i]);
+		print_message("signal %s\n", line);
 		assert_true(file_has_line(record, line));
 	}
 	snprintf(line, sizeof line, "%d", SIGUSR1);
@@ -365,9 +376,32 @@ static void stop_timeout_kills_a_child_that_ignores_term(void **state)
 	assert_true(r.seconds < 10);
 }
 
+/* TERM as soon as the shim has blocked signals (its first act), usually
+ * before its child exists: the signal must reach the child all the same. A
+ * TERM between exec and that first act is dropped by the kernel for any
+ * namespace init without a handler, and no init can help that. */
 static void term_right_away(pid_t pid)
 {
 	pid_t target = shim_pid_of(pid, true);
+	char path[64], exe_path[64], exe[4096], buf[2048];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)target);
+	snprintf(exe_path, sizeof exe_path, "/proc/%d/exe", (int)target);
+	for (int i = 0; i < 100000; i++) {
+		/* unshare blocks TERM around its fork too: wait for our exec first. */
+		ssize_t len = readlink(exe_path, exe, sizeof exe - 1);
+		if (len <= 0 || (exe[len] = '\0', strcmp(exe, shim)))
+			continue;
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			const char *blk = strstr(buf, "SigBlk:\t");
+			if (blk && strncmp(blk + 8, "0000000000000000", 16))
+				break;
+		}
+	}
 	kill(target, SIGTERM);
 }
 
@@ -380,6 +414,7 @@ static void term_at_start_is_not_lost(void **state)
 		while_running = term_right_away;
 		run_shim(true, NULL, ARGS((char *)probe, "signals", record), &r, 20);
 		/* Before the child's handler: killed by TERM; after: handler exits 0. */
+		print_message("%d: status %d after %.2fs %s\n", i, r.status, r.seconds, r.err);
 		assert_true(r.status == 0 || r.status == 143);
 		assert_true(r.seconds < 10);
 		unlink(record);
@@ -412,7 +447,8 @@ static void child_gets_the_signal_state_and_no_extra_fds(void **state)
 {
 	(void)state;
 	struct result direct, shimmed;
-	char *argv[] = { (char *)probe, "status", NULL };
+	/* The same PID namespace wrapper, without the shim. */
+	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child", (char *)probe, "status", NULL };
 	before_exec = block_and_ignore;
 	run_env(argv, base_env, &direct, 20);
 	before_exec = block_and_ignore;
@@ -421,7 +457,9 @@ static void child_gets_the_signal_state_and_no_extra_fds(void **state)
 	char a[128], b[128];
 	assert_string_equal(line_of(direct.out, "SigBlk:", a, sizeof a), line_of(shimmed.out, "SigBlk:", b, sizeof b));
 	assert_string_equal(line_of(direct.out, "SigIgn:", a, sizeof a), line_of(shimmed.out, "SigIgn:", b, sizeof b));
-	assert_non_null(strstr(direct.out, "fds: 7\n")); /* the probe sees it without the shim */
+	/* The probe sees fd 7 without the shim; with it, nothing above 2. */
+	line_of(direct.out, "fds:", a, sizeof a);
+	assert_non_null(strstr(a, " 7"));
 	assert_non_null(strstr(shimmed.out, "fds:\n"));
 	assert_non_null(strstr(shimmed.out, "shim_vars=0"));
 }
@@ -468,7 +506,7 @@ static void assert_dropped_to(const char *out, const char *uid, const char *gid)
 	assert_non_null(strstr(out, want));
 	snprintf(want, sizeof want, "Gid:\t%s\t%s\t%s\t%s\n", gid, gid, gid, gid);
 	assert_non_null(strstr(out, want));
-	assert_non_null(strstr(out, "Groups:\t\n"));
+	assert_true(has_line(out, "Groups:\t") || has_line(out, "Groups:\t "));
 	assert_non_null(strstr(out, "CapInh:\t0000000000000000\n"));
 	assert_non_null(strstr(out, "CapPrm:\t0000000000000000\n"));
 	assert_non_null(strstr(out, "CapEff:\t0000000000000000\n"));
@@ -660,6 +698,7 @@ static void escape_syscalls_are_denied(void **state)
 	}
 	fclose(f);
 	assert_true(n >= 40);
+	assert_true(has_line(r.out, "clone3 ENOSYS"));
 
 	run_shim(true, NULL, ARGS((char *)escape, "int80"), &r, 20);
 	assert_null(strstr(r.out, "survived"));
@@ -670,7 +709,6 @@ static void escape_syscalls_are_denied(void **state)
 	run_shim(true, NULL, ARGS((char *)escape, "threads"), &r, 20);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "threads ok"));
-	assert_non_null(strstr(r.out, "clone3 ENOSYS"));
 }
 
 static void complain_mode_reports_and_continues(void **state)
@@ -683,7 +721,8 @@ static void complain_mode_reports_and_continues(void **state)
 	assert_non_null(strstr(r.err, "shim: seccomp: would deny mount(165) pid="));
 	assert_non_null(strstr(r.err, "comm=escape"));
 	/* The call went on to the kernel instead of getting EPERM from the filter. */
-	assert_null(strstr(r.out, "mount EPERM\n"));
+	assert_true(has_line(r.out, "mount EPERM") == false);
+	assert_true(strstr(r.out, "mount other:") != NULL);
 	/* clone3's ENOSYS is an answer, not a denial. */
 	assert_null(strstr(r.err, "clone3"));
 }
@@ -712,7 +751,7 @@ static void printed_profile_loads_back_to_the_same_bpf(void **state)
 	run_shim(false, NULL, ARGS("--print-profile"), &r, 20);
 	assert_int_equal(r.status, 0);
 	char *printed = write_temp(r.out, strlen(r.out));
-	char a[80], b[80];
+	char a[80], b[96];
 	snprintf(a, sizeof a, "%s", printed);
 	snprintf(b, sizeof b, "%s.bpf", a);
 	run_shim(false, NULL, ARGS("--compile-profile", a, b), &r, 20);
@@ -734,6 +773,8 @@ static void printed_profile_loads_back_to_the_same_bpf(void **state)
 
 int main(void)
 {
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	shim = getenv("SHIM");
 	probe = getenv("PROBE");
 	escape = getenv("ESCAPE");

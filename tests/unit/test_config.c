@@ -49,7 +49,7 @@ static void signal_names_numbers_and_realtime(void **state)
 	assert_int_equal(parse_signal("10", &s), 0);
 	assert_int_equal(s, 10);
 	assert_int_equal(parse_signal("RTMIN+2", &s), 0);
-	assert_int_equal(s, SIGRTMIN + 2);
+	assert_int_equal(s, 34 + 2);
 	assert_int_equal(parse_signal("RTMAX-1", &s), 0);
 	assert_int_equal(s, SIGRTMAX - 1);
 	static const char *const bad[] = { "", "term", "SIG", "0", "65", "RTMIN+99", "RTMIN-1", "TERM2", "-15" };
@@ -57,7 +57,7 @@ static void signal_names_numbers_and_realtime(void **state)
 		assert_int_equal(parse_signal(bad[i], &s), -1);
 	char buf[16];
 	assert_string_equal(signal_name(SIGTERM, buf, sizeof buf), "TERM");
-	assert_string_equal(signal_name(SIGRTMIN + 3, buf, sizeof buf), "RTMIN+3");
+	assert_string_equal(signal_name(34 + 3, buf, sizeof buf), "RTMIN+3");
 }
 
 static int load(char **argv, char **envp, struct shim_config *cfg)

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# e2e: the shim as PID 1 of a runc container (Debian's runc), distroless-like read-only rootfs.
+#
+# Bundle: `runc spec` + read-only root, tmpfs /tmp, host network (no network namespace, so
+# 127.0.0.1 is the host loopback), build/shim at /shim, tests/fixtures/e2e bind-mounted at /app,
+# process args ["/shim", "node", "/app/server.js", "--config", "x"].
+# Cases: started as root with Docker's default capabilities (the shim drops to 65532), and
+# started as uid 1000 with noNewPrivileges and no capabilities (the OpenChoreo chart's case).
+# Checks per case: HTTP answer, identity, seccomp, PID 1 = shim, orphans of a `runc exec`
+# reaped, `runc kill TERM` -> node exits 0 -> shim (the container) exits 0.
+# Environment: E2E_RUNC_PORT (default 17302).
+source "$(dirname "$0")/lib.sh"
+e2e_init runc
+
+PORT=${E2E_RUNC_PORT:-17302}
+ensure_pkgs curl || { fail "install curl"; exit 1; }
+runc_init || { fail "install runc"; exit 1; }
+pass "runc available: $(runc --version | head -n1)"
+ensure_shim || { fail "build/shim exists (make)"; exit 1; }
+
+RT_TAR=$(distroless_rootfs_tar) || { fail "distroless-like rootfs"; exit 1; }
+ROOTFS="$E2E_TMP/rootfs"
+mkdir -p "$ROOTFS" && tar -C "$ROOTFS" -xf "$RT_TAR" || { fail "unpack rootfs"; exit 1; }
+install -m 0755 "$SHIM_BIN" "$ROOTFS/shim"
+[ ! -e "$ROOTFS/bin/sh" ] && [ ! -e "$ROOTFS/usr/bin/sh" ]
+report $? "rootfs is distroless-like (no /bin/sh), shim at /shim"
+
+field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
+
+# run_case NAME UID GID CONFIG_JS
+run_case() {
+    local name=$1 want_uid=$2 want_gid=$3 js=$4
+    local id="shim-e2e-$name-$$" b="$E2E_TMP/bundle-$name" out
+    out="$b/answer"
+    runc_bundle "$b" "$ROOTFS" "
+        c.process.args = ['/shim', 'node', '/app/server.js', '--config', 'x'];
+        c.process.cwd = '/app';
+        c.process.env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+                         'PORT=$PORT'];
+        bind('$FIXTURES', '/app');
+        $js" || { fail "$name: runc spec + config edit"; return; }
+    port_free "$PORT" || { fail "$name: port $PORT on 127.0.0.1 is free"; return; }
+    log "case $name: runc run $id"
+    runc_start "$b" "$id"
+    if ! wait_http "http://127.0.0.1:$PORT/" 30 200 || ! http_get "http://127.0.0.1:$PORT/" >"$out"; then
+        fail "$name: HTTP answer from the fixture on 127.0.0.1:$PORT"
+        tail -n 20 "$b/stderr" "$b/stdout" >&2
+        runc_remove "$id"; return
+    fi
+    pass "$name: HTTP answer from node behind the shim (host network)"
+    [ "$(field "$out" uid)" = "$want_uid" ] && [ "$(field "$out" gid)" = "$want_gid" ]
+    report $? "$name: node runs as uid $want_uid gid $want_gid (got $(field "$out" uid):$(field "$out" gid), groups $(field "$out" groups))"
+    [ "$(field "$out" argv)" = '["--config","x"]' ]
+    report $? "$name: argv passed through verbatim (got $(field "$out" argv))"
+    [ "$(field "$out" Seccomp)" = 2 ] && [ "$(field "$out" Seccomp_filters)" -ge 1 ]
+    report $? "$name: Seccomp: $(field "$out" Seccomp) in node's status ($(field "$out" Seccomp_filters) filter(s); the spec sets none)"
+    [ "$(field "$out" NoNewPrivs)" = 1 ] && [ "$(field "$out" CapEff)" = 0000000000000000 ] &&
+        [ "$(field "$out" CapPrm)" = 0000000000000000 ]
+    report $? "$name: NoNewPrivs 1, CapPrm/CapEff 0 (got $(field "$out" NoNewPrivs), $(field "$out" CapPrm)/$(field "$out" CapEff), CapBnd $(field "$out" CapBnd))"
+
+    # PID 1 is the shim, node is its child.
+    local ps="$b/ps"
+    timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/procscan.js >"$ps" 2>&1
+    [ "$(field "$out" ppid)" = 1 ] && awk '$1 == 1 && $4 == "shim"' "$ps" | grep -q .
+    report $? "$name: PID 1 is the shim and node's parent ($(awk '$1 == 1' "$ps"))"
+
+    # Orphans: a `runc exec` process spawns detached children and exits; they are re-parented
+    # to PID 1 (runc is outside the PID namespace), which must reap them when they exit.
+    local orphans n_reparented=0 p
+    orphans=$(timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/orphans.js 3 3000 2>"$b/orphans.err")
+    timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/procscan.js >"$ps" 2>&1
+    for p in $orphans; do
+        awk -v p="$p" '$1 == p && $2 == 1' "$ps" | grep -q . && n_reparented=$((n_reparented + 1))
+    done
+    [ -n "$orphans" ] && [ "$n_reparented" = "$(echo $orphans | wc -w)" ]
+    report $? "$name: runc exec left orphans [$orphans], $n_reparented re-parented to PID 1"
+    local end=$((SECONDS + 20)) left zombies
+    while :; do
+        sleep 1
+        timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/procscan.js >"$ps" 2>&1
+        left=""; for p in $orphans; do awk -v p="$p" '$1 == p' "$ps" | grep -q . && left="$left $p"; done
+        zombies=$(awk '$3 == "Z"' "$ps" | tr '\n' ';')
+        [ -z "$left" ] && [ -z "$zombies" ] && break
+        [ "$SECONDS" -ge "$end" ] && break
+    done
+    [ -n "$orphans" ] && [ -z "$left" ] && [ -z "$zombies" ]
+    report $? "$name: orphans exited and were reaped, no zombie in the container's /proc (left:${left:- none}; zombies: ${zombies:-none})"
+
+    # Graceful stop: runc kill TERM -> shim forwards -> node closes and exits 0 -> shim exits 0.
+    local t0=$SECONDS
+    timeout 10 $RUNC kill "$id" TERM
+    runc_wait "$id" 20
+    [ "$WAIT_RC" = 0 ]
+    report $? "$name: runc kill TERM: container (shim) exit status $WAIT_RC in $((SECONDS - t0))s (want 0)"
+    grep -q 'SIGTERM received' "$b/stdout"
+    report $? "$name: node received the forwarded SIGTERM and closed its server"
+    if [ "$WAIT_RC" != 0 ]; then tail -n 20 "$b/stderr" "$b/stdout" >&2; fi
+    runc_remove "$id"
+}
+
+# 1. started as root with Docker's default capability set: the shim drops to 65532:65532.
+run_case root 65532 65532 "
+    c.process.user = { uid: 0, gid: 0 };
+    c.process.noNewPrivileges = false;
+    c.process.capabilities = caps(DOCKER_DEFAULT_CAPS);"
+# 2. the chart: runAsUser/runAsGroup 1000, fsGroup 1000, allowPrivilegeEscalation false, drop ALL.
+run_case uid1000 1000 1000 "
+    c.process.user = { uid: 1000, gid: 1000, additionalGids: [1000] };
+    c.process.noNewPrivileges = true;
+    c.process.capabilities = caps([]);
+    c.process.env.push('SHIM_USER=1000:1000');"
+
+E2E_DONE=1
