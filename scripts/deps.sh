@@ -313,8 +313,10 @@ build_jsonc() { # FLAVOR CC CFLAGS
 }
 
 if [[ $ORIGIN == debian ]]; then
-    build_libseccomp musl musl-gcc "$CFLAGS_COMMON -I$B/musl/include"
-    build_jsonc musl musl-gcc "$CFLAGS_COMMON -I$B/musl/include"
+    # Size matters for the shim: sections per function let the linker drop
+    # every API the shim does not call.
+    build_libseccomp musl musl-gcc "-Os -fPIC -ffunction-sections -fdata-sections -I$B/musl/include"
+    build_jsonc musl musl-gcc "-Os -fPIC -ffunction-sections -fdata-sections -I$B/musl/include"
 else
     say "using prebuilt musl libraries from ${ORIGIN#prefix:}"
     ln -s "${ORIGIN#prefix:}" "$B/musl"

@@ -251,15 +251,20 @@ static const char *docker_arch(void)
 	return "";
 }
 
+/* "major.minor" of a release string; the rest is ignored. */
+static unsigned long version_of(const char *s)
+{
+	char *end;
+	unsigned long major = strtoul(s, &end, 10), minor = 0;
+	if (*end == '.')
+		minor = strtoul(end + 1, NULL, 10);
+	return major * 100000 + minor;
+}
+
 static bool kernel_at_least(const char *version)
 {
-	unsigned want_major = 0, want_minor = 0, major = 0, minor = 0;
 	struct utsname u;
-	if (sscanf(version, "%u.%u", &want_major, &want_minor) < 1 || uname(&u))
-		return false;
-	if (sscanf(u.release, "%u.%u", &major, &minor) < 1)
-		return false;
-	return major > want_major || (major == want_major && minor >= want_minor);
+	return uname(&u) == 0 && version_of(u.release) >= version_of(version);
 }
 
 /* Docker's includes/excludes, evaluated as Docker does for a process with no

@@ -771,6 +771,53 @@ static void printed_profile_loads_back_to_the_same_bpf(void **state)
 	unlink("/tmp/shim-default.bpf");
 }
 
+/* ---------------------------------------------------------------- node */
+
+static char node_path_env[4200], workload[4200], moby_env[4200];
+
+static void node_workload(char *mode_env, const char *profile_env, struct result *r)
+{
+	run_shim(true, ENV(node_path_env, mode_env, (char *)profile_env), ARGS("node", workload), r, 90);
+}
+
+static void node_workload_passes_under_the_default_profile(void **state)
+{
+	(void)state;
+	struct result r;
+	node_workload("SHIM_SECCOMP_MODE=enforce", "SHIM_LOG_LEVEL=warn", &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "workload ok"));
+	assert_true(has_line(r.out, "ok sqlite")); /* better-sqlite3, a native addon */
+	assert_string_equal(r.err, "");
+}
+
+static void node_workload_has_no_would_deny_in_complain_mode(void **state)
+{
+	(void)state;
+	struct result r;
+	node_workload("SHIM_SECCOMP_MODE=complain", "SHIM_LOG_LEVEL=warn", &r);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "workload ok"));
+	assert_null(strstr(r.err, "would deny"));
+	assert_string_equal(r.err, "");
+}
+
+static void docker_default_profile_loads_and_node_runs(void **state)
+{
+	(void)state;
+	struct result r;
+	node_workload("SHIM_SECCOMP_MODE=enforce", moby_env, &r);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "workload ok"));
+	/* Docker's profile denies mount too (EPERM by default). */
+	run_shim(true, ENV(moby_env), ARGS((char *)escape, "list"), &r, 20);
+	assert_true(has_line(r.out, "mount EPERM"));
+	assert_true(has_line(r.out, "clone3 ENOSYS"));
+}
+
 int main(void)
 {
 	if (getenv("TEST_FILTER"))
@@ -787,6 +834,11 @@ int main(void)
 	shim = realpath(shim, abs_shim);
 	probe = realpath(probe, abs_probe);
 	escape = realpath(escape, abs_escape);
+	char cwd[2048];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	snprintf(node_path_env, sizeof node_path_env, "NODE_PATH=%s/build/npm/node_modules", cwd);
+	snprintf(workload, sizeof workload, "%s/tests/fixtures/node-workload.js", cwd);
+	snprintf(moby_env, sizeof moby_env, "SHIM_SECCOMP=%s/build/test-deps/moby-default.json", cwd);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(orphans_are_all_reaped),
 		cmocka_unit_test(every_forwarded_signal_reaches_the_child),
@@ -811,6 +863,9 @@ int main(void)
 		cmocka_unit_test(complain_mode_reports_and_continues),
 		cmocka_unit_test(broken_profiles_run_nothing),
 		cmocka_unit_test(printed_profile_loads_back_to_the_same_bpf),
+		cmocka_unit_test(node_workload_passes_under_the_default_profile),
+		cmocka_unit_test(node_workload_has_no_would_deny_in_complain_mode),
+		cmocka_unit_test(docker_default_profile_loads_and_node_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
