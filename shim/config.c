@@ -348,9 +348,12 @@ char **config_child_env(char **envp, const char *home)
 		if (!strncmp(*e, "HOME=", 5) && (*e)[5])
 			have_home = true;
 	}
-	char **out = calloc(count + 2, sizeof *out);
+	/* One block: the pointer array, then the HOME entry it may add. */
+	size_t home_len = home ? strlen(home) : 0;
+	char **out = malloc((count + 2) * sizeof *out + home_len + 6);
 	if (!out)
 		return NULL;
+	char *home_entry = (char *)(out + count + 2);
 	size_t n = 0;
 	for (char **e = envp; e && *e; e++) {
 		if (!strncmp(*e, "SHIM_", 5))
@@ -360,15 +363,9 @@ char **config_child_env(char **envp, const char *home)
 		out[n++] = *e;
 	}
 	if (!have_home && home) {
-		size_t len = strlen(home);
-		char *h = malloc(len + 6);
-		if (!h) {
-			free(out);
-			return NULL;
-		}
-		memcpy(h, "HOME=", 5);
-		memcpy(h + 5, home, len + 1);
-		out[n++] = h;
+		memcpy(home_entry, "HOME=", 5);
+		memcpy(home_entry + 5, home, home_len + 1);
+		out[n++] = home_entry;
 	}
 	out[n] = NULL;
 	return out;

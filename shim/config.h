@@ -45,7 +45,7 @@ struct shim_config {
 int config_load(struct shim_config *cfg, int argc, char **argv, char **envp);
 
 /* The child's environment: envp without SHIM_* and, when HOME is unset or
- * empty, with HOME=home added. Allocated once before fork; NULL on ENOMEM. */
+ * empty, with HOME=home added. One allocation (free() it); NULL on ENOMEM. */
 char **config_child_env(char **envp, const char *home);
 
 /* Strict parsers, exposed for tests. Each returns 0 or -1. */

@@ -176,6 +176,11 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 	return 0;
 }
 
+void filter_release(struct filter_setup *f)
+{
+	filter_pair_free(&f->owned);
+}
+
 int filter_print_profile(const char *setting)
 {
 	const char *text = default_profile_json;

@@ -19,6 +19,8 @@ struct filter_setup {
 /* SHIM_SECCOMP + SHIM_SECCOMP_MODE -> a ready program. 0 or EXIT_SECCOMP. */
 int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_setup *out);
 
+void filter_release(struct filter_setup *f);
+
 /* --print-profile: the effective profile as OCI JSON on stdout. */
 int filter_print_profile(const char *setting);
 

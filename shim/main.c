@@ -3,6 +3,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -137,7 +138,11 @@ int main(int argc, char **argv)
 	};
 	pid_t child;
 	int listener = -1;
-	if ((rc = spawn_child(&req, &child, &listener)))
+	rc = spawn_child(&req, &child, &listener);
+	/* The child has exec'd or failed: its environment and filter are its own now. */
+	free(child_env);
+	filter_release(&filter);
+	if (rc)
 		return rc;
 	log_debug("started %s as pid %d (seccomp %s)", cfg.command[0], (int)child, filter.kind);
 

@@ -534,6 +534,11 @@ static int compile_root(struct ctx *c, json_object *root, struct filter_pair *ou
 	uint32_t def, def_errno;
 	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "top level", &def, &def_errno))
 		return -1;
+	/* The program is exported, never loaded by libseccomp: generate it for a
+	 * kernel with every feature, the same on any build host. The kernel that
+	 * installs it refuses what it lacks, and the shim then exits 65. */
+	if (seccomp_api_set(7) && seccomp_api_set(6))
+		return bad(c, "libseccomp refused API level 6");
 	c->enforce_default = def;
 	c->complain_default = complain_action(def, false);
 	c->enforce = seccomp_init(c->enforce_default);

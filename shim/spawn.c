@@ -181,8 +181,6 @@ static void log_not_found(const struct spawn_request *req)
 
 int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_fd)
 {
-	/* The child runs on this stack while the parent waits (CLONE_VFORK). */
-	static char child_stack[64 * 1024] __attribute__((aligned(16)));
 	int pipefd[2], sock[2] = { -1, -1 };
 	bool want_listener = req->filter && (req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
 
@@ -205,6 +203,8 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	if (pid == 0)
 		_exit(child_main(&args));
 #else
+	/* The child runs on this stack while the parent waits (CLONE_VFORK). */
+	static char child_stack[64 * 1024] __attribute__((aligned(16)));
 	/* Like posix_spawn: the child borrows our memory until it execs, which
 	 * saves a page-table copy that costs ~0.5 ms on small VMs. */
 	pid_t pid = clone(child_main, child_stack + sizeof child_stack,

@@ -56,8 +56,8 @@ ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)
 
 test-asan: $(ASAN_UNIT_BINS) $(T)/shim-asan $(T)/probe $(T)/escape $(T)/integration test-deps
 	@set -e; for t in $(ASAN_UNIT_BINS); do echo "== $$t"; ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 $$t; done
-	@# The dropped, non-dumpable shim cannot be inspected by LeakSanitizer's ptrace; leaks are the unit tests' job.
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		SHIM=$(T)/shim-asan PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
 test-valgrind: $(UNIT_BINS)

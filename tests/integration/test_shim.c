@@ -94,7 +94,8 @@ static void run_env(char *const argv[], char *const envp[], struct result *r, in
 	while_running = NULL;
 }
 
-static char *base_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=", NULL };
+/* Sanitizer settings pass through for the ASan build of the shim. */
+static char *base_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=", NULL, NULL, NULL };
 
 /* Runs argv (NULL-terminated, after the shim) with extra environment entries. */
 static void run_shim(bool pid_ns, char **env_extra, char *const args[], struct result *r, int timeout)
@@ -651,7 +652,7 @@ static void names_resolve_from_passwd_and_group(void **state)
 	run_with_etc("nobody-here", false, &r);
 	assert_int_equal(r.status, 78);
 	assert_non_null(strstr(r.err, "SHIM_USER=\"nobody-here\": no user \"nobody-here\" in /etc/passwd"));
-	run_with_etc("app:nogroup", false, &r);
+	run_with_etc("app:no-such-group", false, &r);
 	assert_int_equal(r.status, 78);
 	run_with_etc("app", true, &r);
 	assert_int_equal(r.status, 78);
@@ -822,6 +823,13 @@ int main(void)
 {
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
+	static char asan[512], ubsan[512];
+	if (getenv("ASAN_OPTIONS")) {
+		snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s", getenv("ASAN_OPTIONS"));
+		snprintf(ubsan, sizeof ubsan, "UBSAN_OPTIONS=%s", getenv("UBSAN_OPTIONS") ? getenv("UBSAN_OPTIONS") : "");
+		base_env[2] = asan;
+		base_env[3] = ubsan;
+	}
 	shim = getenv("SHIM");
 	probe = getenv("PROBE");
 	escape = getenv("ESCAPE");

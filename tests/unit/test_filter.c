@@ -42,6 +42,8 @@ static void compiled_file_gives_the_same_filter_as_its_json(void **state)
 	assert_string_equal(from_bpf.kind, "bpf");
 	assert_int_equal(from_json.prog.len, from_bpf.prog.len);
 	assert_memory_equal(from_json.prog.filter, from_bpf.prog.filter, from_json.prog.len * sizeof(struct sock_filter));
+	filter_release(&from_json);
+	filter_release(&from_bpf);
 
 	/* Truncated by one byte, and by a whole instruction: both refused. */
 	struct stat st;
@@ -68,11 +70,31 @@ static void unreadable_inputs_are_refused(void **state)
 	unlink(path);
 }
 
+static void embedded_default_is_seccomp_default_json(void **state)
+{
+	(void)state;
+	FILE *f = fopen("seccomp/default.json", "rb");
+	assert_non_null(f);
+	static char buf[1 << 17];
+	size_t len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	struct filter_pair pair;
+	assert_int_equal(profile_compile(buf, len, "seccomp/default.json", &pair, NULL), 0);
+	struct sock_fprog e, c;
+	filter_default(&e, &c);
+	assert_int_equal(pair.enforce_len, e.len);
+	assert_memory_equal(pair.enforce, e.filter, e.len * sizeof(struct sock_filter));
+	assert_int_equal(pair.complain_len, c.len);
+	assert_memory_equal(pair.complain, c.filter, c.len * sizeof(struct sock_filter));
+	filter_pair_free(&pair);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(off_and_default),
+		cmocka_unit_test(embedded_default_is_seccomp_default_json),
 		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),
 		cmocka_unit_test(unreadable_inputs_are_refused),
 	};
