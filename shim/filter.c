@@ -43,7 +43,8 @@ void filter_default(struct sock_fprog *enforce, struct sock_fprog *complain)
 /* Reads a whole profile file with a size limit. Returns malloc'd bytes or NULL. */
 static char *read_profile(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		log_error("seccomp profile %s: %s", path, strerror(errno));
 		return NULL;

@@ -123,11 +123,6 @@ int identity_resolve(const char *spec, bool explicit_user, struct identity *out)
 			out->gid = grp->gr_gid;
 		}
 	}
-	if (out->uid == 0) {
-		if (!explicit_user)
-			return EXIT_CONFIG; /* cannot happen with the default, kept as a guard */
-		log_warn("SHIM_USER=\"%s\": the child will run as root (uid 0), without capabilities", spec);
-	}
 	return 0;
 }
 
@@ -232,6 +227,8 @@ static int verify(const struct identity *id, bool require_empty_bounding)
 static int apply_as_root(struct identity *id)
 {
 	int pdeath = 0;
+	if (id->uid == 0)
+		log_warn("SHIM_USER: the child will run as root (uid 0), without capabilities");
 	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0))
 		return fail("PR_GET_PDEATHSIG");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))

@@ -87,7 +87,7 @@ for try in 1 2 3; do   # the shim stage runs apt-get: bounded retries for the ne
         --build-arg SHIM_BUILD_IMAGE="$IMG_DEBIAN" \
         --build-arg RUNTIME_IMAGE="$IMG_RUNTIME" \
         --build-arg APP_STAGE=app-fixture \
-        --build-arg SHIM_SRC=. \
+        --build-arg SHIMDIR=. \
         -t "$IMG_FIXTURE" "$CTX" >"$E2E_TMP/build.log" 2>&1; then
         build_ok=1; break
     fi

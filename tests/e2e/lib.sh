@@ -139,9 +139,17 @@ ensure_shim() {
 # Root filesystems (cached as tarballs under build/e2e)
 
 # Debian 12 minbase rootfs with make, gcc, libc6-dev, ca-certificates: the stand-in for the
-# build images (docker.io/library/debian:12, node:22-bookworm-slim).
+# build images (docker.io/library/debian:12, node:22-bookworm-slim). It gets the host's apt
+# settings for reaching the archive (the apt.conf.d files with Acquire:: options, e.g.
+# Check-Valid-Until false for a snapshot mirror whose Release files have expired), as a real
+# image would reach a live mirror. The cache name changes when those settings change.
+DEBIAN_INCLUDE=make,gcc,libc6-dev,ca-certificates
+host_apt_acquire_files() { grep -l '^[[:space:]]*Acquire::' /etc/apt/apt.conf.d/* 2>/dev/null; }
 debian_rootfs_tar() {
-    local out="$E2E_CACHE/debian12-minbase.tar" mirror dir
+    local key out mirror dir f
+    key=$( { echo "$DEBIAN_INCLUDE"; for f in $(host_apt_acquire_files); do echo "$f"; cat "$f"; done; } |
+        sha256sum | cut -c1-12)
+    out="$E2E_CACHE/debian12-minbase-$key.tar"
     if [ -s "$out" ]; then printf '%s\n' "$out"; return 0; fi
     ensure_pkgs debootstrap || return 1
     mirror=$(debian_mirror) || return 1
@@ -150,7 +158,7 @@ debian_rootfs_tar() {
     local try
     for try in 1 2 3; do
         rm -rf "$dir"; mkdir -p "$dir"
-        if timeout 1200 debootstrap --variant=minbase --include=make,gcc,libc6-dev,ca-certificates \
+        if timeout 1200 debootstrap --variant=minbase --include="$DEBIAN_INCLUDE" \
             bookworm "$dir" "$mirror" >"$E2E_CACHE/debootstrap.log" 2>&1; then
             break
         fi
@@ -158,7 +166,9 @@ debian_rootfs_tar() {
         [ "$try" = 3 ] && { rm -rf "$dir"; return 1; }
         sleep 5
     done
+    for f in $(host_apt_acquire_files); do cp "$f" "$dir/etc/apt/apt.conf.d/"; done
     rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+    rm -f "$E2E_CACHE"/debian12-minbase*.tar   # older cache generations
     tar -C "$dir" --numeric-owner -cf "$out.tmp" . && mv "$out.tmp" "$out"
     rm -rf "$dir"
     printf '%s\n' "$out"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,36 @@ static int cmd_signals(const char *file)
 		return 2;
 	for (int i = 0; i < 600; i++)
 		sleep(1);
+	return 3;
+}
+
+static volatile sig_atomic_t burst_count;
+
+static void on_burst(int sig)
+{
+	if (sig == SIGTERM)
+		_exit(42);
+	burst_count++;
+}
+
+/* Busy (spinning) child for signal bursts: counts signals, TERM exits 42. */
+static int cmd_burst(const char *file)
+{
+	struct sigaction sa = { .sa_handler = on_burst };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, "ready\n", 6) != 6)
+		return 2;
+	close(fd);
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while (now.tv_sec - start.tv_sec < 60);
 	return 3;
 }
 
@@ -194,6 +225,13 @@ int main(int argc, char **argv)
 		raise(atoi(argv[2]));
 		return 1;
 	}
+	if (!strcmp(cmd, "seccomp")) {
+		/* Works without /proc: the mode of this process's filter. */
+		printf("seccomp=%d\n", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+		return 0;
+	}
+	if (!strcmp(cmd, "burst") && argc > 2)
+		return cmd_burst(argv[2]);
 	if (!strcmp(cmd, "signals") && argc > 2)
 		return cmd_signals(argv[2]);
 	if (!strcmp(cmd, "orphans") && argc > 2)

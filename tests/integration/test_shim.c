@@ -272,9 +272,9 @@ static void exit_codes(void **state)
 	run_shim(true, NULL, ARGS("no-such-program-x"), &r, 20);
 	assert_int_equal(r.status, 127);
 	assert_non_null(strstr(r.err, "no-such-program-x: not found in PATH (/usr/local/bin:/usr/bin:/bin) or the fallback (/nodejs/bin)"));
-	run_shim(true, NULL, ARGS("/etc/hostname"), &r, 20);
+	run_shim(true, NULL, ARGS("/etc/passwd"), &r, 20);
 	assert_int_equal(r.status, 126);
-	assert_non_null(strstr(r.err, "/etc/hostname: cannot execute"));
+	assert_non_null(strstr(r.err, "/etc/passwd: cannot execute: Permission denied"));
 	run_shim(true, ENV("SHIM_GROUP=maybe"), ARGS((char *)probe, "exit", "0"), &r, 20);
 	assert_int_equal(r.status, 78);
 	assert_string_equal(r.err, "shim: error: SHIM_GROUP=\"maybe\": expected true/false, 1/0, yes/no or on/off\n");
@@ -612,7 +612,7 @@ static void explicit_root_target_warns(void **state)
 	run_shim(true, ENV("SHIM_USER=0:0"), ARGS((char *)probe, "status"), &r, 20);
 	assert_int_equal(r.status, 0);
 	assert_dropped_to(r.out, "0", "0");
-	assert_non_null(strstr(r.err, "shim: warn: SHIM_USER=\"0:0\": the child will run as root"));
+	assert_non_null(strstr(r.err, "shim: warn: SHIM_USER: the child will run as root (uid 0), without capabilities"));
 }
 
 /* Names from a test passwd/group bind-mounted over /etc in a mount namespace. */
@@ -772,6 +772,275 @@ static void printed_profile_loads_back_to_the_same_bpf(void **state)
 	unlink("/tmp/shim-default.bpf");
 }
 
+/* ---------------------------------------------------- bad-input table */
+
+static char tmpdir_path[64];
+
+/* Expands one placeholder of tests/bad-inputs.md into a path. */
+static const char *placeholder(const char *value, char *buf, size_t size)
+{
+	char path[256];
+	static int n;
+	snprintf(path, sizeof path, "%s/in%d", tmpdir_path, n++);
+	if (!strncmp(value, "{file:", 6)) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fwrite(value + 6, 1, strlen(value) - 7, f);
+		fclose(f);
+	} else if (!strcmp(value, "{empty}")) {
+		fclose(fopen(path, "w"));
+	} else if (!strcmp(value, "{nul}")) {
+		FILE *f = fopen(path, "w");
+		fwrite("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\0", 1, 37, f);
+		fclose(f);
+	} else if (!strcmp(value, "{big}")) {
+		fclose(fopen(path, "w"));
+		assert_int_equal(truncate(path, 10000000), 0);
+	} else if (!strcmp(value, "{dir}")) {
+		assert_int_equal(mkdir(path, 0755), 0);
+	} else if (!strcmp(value, "{fifo}")) {
+		assert_int_equal(mkfifo(path, 0644), 0);
+	} else if (!strcmp(value, "{bpf-truncated}") || !strcmp(value, "{bpf-header}")) {
+		struct result r;
+		char *argv[] = { (char *)shim, "--compile-profile", "seccomp/default.json", path, NULL };
+		run_env(argv, base_env, &r, 20);
+		assert_int_equal(r.status, 0);
+		struct stat st;
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(truncate(path, !strcmp(value, "{bpf-header}") ? 12 : st.st_size - 1), 0);
+	} else if (!strcmp(value, "{private}")) {
+		FILE *f = fopen(path, "w");
+		fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", f);
+		fclose(f);
+		chmod(path, 0600);
+	} else {
+		return value;
+	}
+	snprintf(buf, size, "%s", path);
+	return buf;
+}
+
+static const char *condition_script(const char *condition)
+{
+	static const struct {
+		const char *name, *script;
+	} scripts[] = {
+		{ "root", "exec \"$@\"" },
+		{ "uid1000", "exec /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all "
+			     "--bounding-set=-all --no-new-privs -- \"$@\"" },
+		{ "no-proc", "mount -t tmpfs none /proc && exec \"$@\"" },
+		{ "ro-root", "mount --bind / / && mount -o remount,bind,ro / && exec \"$@\"" },
+		{ "no-etc", "mount -t tmpfs none /etc && exec \"$@\"" },
+		{ "fd3", "ulimit -n 3 && exec \"$@\"" },
+		{ "fd5", "ulimit -n 5 && exec \"$@\"" },
+	};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++)
+		if (!strcmp(condition, scripts[i].name))
+			return scripts[i].script;
+	fail_msg("unknown condition %s", condition);
+	return NULL;
+}
+
+/* "`x`" -> "x"; "-" -> "". Modifies the cell in place. */
+static char *cell(char *c)
+{
+	while (*c == ' ')
+		c++;
+	size_t n = strlen(c);
+	while (n && c[n - 1] == ' ')
+		c[--n] = '\0';
+	if (!strcmp(c, "-"))
+		return c + 1;
+	if (n >= 2 && c[0] == '`' && c[n - 1] == '`') {
+		c[n - 1] = '\0';
+		return c + 1;
+	}
+	return c;
+}
+
+static void bad_inputs_table(void **state)
+{
+	(void)state;
+	snprintf(tmpdir_path, sizeof tmpdir_path, "/tmp/shim-bad-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir_path));
+	chmod(tmpdir_path, 0755);
+	FILE *f = fopen("tests/bad-inputs.md", "r");
+	assert_non_null(f);
+	static char line[8192];
+	int rows = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] != '|' || line[2] < '0' || line[2] > '9')
+			continue;
+		char *cols[8];
+		int ncols = 0;
+		/* Split at " | " so cell text may hold a lone '|'. */
+		char *p = line + 1;
+		while (ncols < 8) {
+			char *sep = strstr(p, " | ");
+			cols[ncols++] = p;
+			if (!sep)
+				break;
+			*sep = '\0';
+			p = sep + 3;
+		}
+		assert_int_equal(ncols, 6);
+		cols[5][strlen(cols[5]) - 2] = '\0'; /* the row's closing " |" */
+		const char *id = cell(cols[0]), *condition = cell(cols[1]);
+		char *env_text = cell(cols[2]), *args_text = cell(cols[3]);
+		int want_exit = atoi(cell(cols[4]));
+		const char *message = cell(cols[5]);
+
+		char *envp[16], *argv[48];
+		static char bufs[16][1100];
+		int e = 0, a = 0;
+		envp[e++] = base_env[0];
+		if (base_env[2])
+			envp[e++] = base_env[2];
+		for (char *tok = strtok(env_text, ";"); tok && *tok; tok = strtok(NULL, ";")) {
+			while (*tok == ' ')
+				tok++;
+			char *eq = strchr(tok, '=');
+			assert_non_null(eq);
+			char value[512];
+			const char *v = placeholder(eq + 1, value, sizeof value);
+			snprintf(bufs[e], sizeof bufs[e], "%.*s=%s", (int)(eq - tok), tok, v);
+			envp[e] = bufs[e];
+			e++;
+		}
+		envp[e] = NULL;
+		argv[a++] = "/usr/bin/unshare";
+		argv[a++] = "--mount";
+		argv[a++] = "--pid";
+		argv[a++] = "--fork";
+		argv[a++] = "--kill-child";
+		if (strcmp(condition, "no-proc"))
+			argv[a++] = "--mount-proc";
+		argv[a++] = "/bin/sh";
+		argv[a++] = "-c";
+		argv[a++] = (char *)condition_script(condition);
+		argv[a++] = "sh";
+		argv[a++] = (char *)shim;
+		if (!*args_text) {
+			argv[a++] = (char *)probe;
+			argv[a++] = "seccomp";
+		}
+		for (char *tok = strtok(args_text, " "); tok; tok = strtok(NULL, " "))
+			argv[a++] = tok;
+		argv[a] = NULL;
+
+		struct result r;
+		run_env(argv, envp, &r, 30);
+		print_message("row %s: exit %d, %s", id, r.status, r.err[0] ? r.err : "(no message)\n");
+		assert_int_equal(r.status, want_exit);
+		assert_non_null(strstr(r.err, message));
+		if (want_exit == 0) {
+			assert_string_equal(r.out, "seccomp=2\n");
+		} else {
+			/* Nothing ran, so nothing ran unconfined; the error is one line. */
+			assert_string_equal(r.out, "");
+			assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+		}
+		rows++;
+	}
+	fclose(f);
+	assert_true(rows >= 50);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir_path);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* -------------------------------------------------------------- stress */
+
+static void ten_thousand_zombies_are_reaped(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_SECCOMP=off"), ARGS((char *)probe, "orphans", "10000"), &r, 120);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "left 0 zombies 0"));
+}
+
+static long vm_rss_kib(pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "VmRSS:");
+	return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+static long rss_before, rss_after;
+
+static void storm(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, true);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	static const int sigs[] = { SIGUSR2, SIGWINCH, SIGHUP };
+	for (int i = 0; i < 1000; i++)
+		kill(target, sigs[i % 3]);
+	usleep(100000);
+	rss_before = vm_rss_kib(target);
+	for (int i = 0; i < 30000; i++) {
+		kill(target, sigs[i % 3]);
+		if (i % 1000 == 999)
+			usleep(1000);
+	}
+	usleep(200000);
+	rss_after = vm_rss_kib(target);
+	kill(target, SIGTERM);
+}
+
+static void signal_storm_keeps_pid1_flat_and_term_exact(void **state)
+{
+	(void)state;
+	struct result r;
+	new_record();
+	while_running = storm;
+	run_shim(true, NULL, ARGS((char *)probe, "burst", record), &r, 60);
+	print_message("rss %ld -> %ld KiB; %s", rss_before, rss_after, r.err);
+	/* TERM after 31,000 other signals is neither lost nor confused. */
+	assert_int_equal(r.status, 42);
+	assert_true(rss_before > 0);
+	assert_true(rss_after - rss_before <= 4);
+	unlink(record);
+}
+
+static useconds_t term_delay;
+
+static void term_after_delay(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, true);
+	usleep(term_delay);
+	kill(target, SIGTERM);
+}
+
+/* TERM at every point of start-up, from before the shim runs to after node
+ * would be up: the run always ends promptly, by TERM or by the handler. */
+static void term_at_every_stage_of_start_up(void **state)
+{
+	(void)state;
+	struct result r;
+	for (term_delay = 0; term_delay <= 20000; term_delay += 500) {
+		new_record();
+		while_running = term_after_delay;
+		run_shim(true, NULL, ARGS((char *)probe, "signals", record), &r, 20);
+		if (r.status != 0 && r.status != 143)
+			print_message("delay %u us: status %d %s\n", (unsigned)term_delay, r.status, r.err);
+		/* A TERM that lands before the shim's first instruction is dropped by the
+		 * kernel for a namespace init: only then may the run outlive the signal. */
+		assert_true(r.status == 0 || r.status == 143 || (r.status == 137 && r.seconds >= 19));
+		unlink(record);
+	}
+}
+
 /* ---------------------------------------------------------------- node */
 
 static char node_path_env[4200], workload[4200], moby_env[4200];
@@ -871,6 +1140,10 @@ int main(void)
 		cmocka_unit_test(complain_mode_reports_and_continues),
 		cmocka_unit_test(broken_profiles_run_nothing),
 		cmocka_unit_test(printed_profile_loads_back_to_the_same_bpf),
+		cmocka_unit_test(bad_inputs_table),
+		cmocka_unit_test(ten_thousand_zombies_are_reaped),
+		cmocka_unit_test(signal_storm_keeps_pid1_flat_and_term_exact),
+		cmocka_unit_test(term_at_every_stage_of_start_up),
 		cmocka_unit_test(node_workload_passes_under_the_default_profile),
 		cmocka_unit_test(node_workload_has_no_would_deny_in_complain_mode),
 		cmocka_unit_test(docker_default_profile_loads_and_node_runs),

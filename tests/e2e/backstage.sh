@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# e2e: a minimal real Backstage backend (release 1.45 train, from npm) under the shim in runc.
+#
+# App: tests/fixtures/e2e/backstage (package.json with every @backstage/* package pinned through
+# `overrides`, package-lock.json, index.js, app-config.yaml, catalog.yaml); node_modules is
+# installed with `npm ci` into build/e2e/backstage-app and reused while package*.json and the
+# Node version are unchanged. better-sqlite3 is compiled from source (no prebuilt download here).
+# Container: distroless-like read-only rootfs, the app bind-mounted read-only at /app, tmpfs /tmp,
+# host network, started the way the OpenChoreo chart runs it (uid/gid 1000, supplementary group
+# 1000, noNewPrivileges, no capabilities), args ["/shim", "node", "index.js", "--config",
+# "app-config.yaml"], NODE_ENV=production, NODE_OPTIONS=--no-node-snapshot.
+# Checks: readiness 200, a catalog entity by name, a search hit, the proxy plugin, seccomp on the
+# node process (default profile, enforce mode); zero "would deny" lines in complain mode; runc
+# kill TERM -> exit 0. Then boot time (runc run -> readiness 200), shim vs plain node.
+# Environment: E2E_BACKSTAGE_PORT (default 17307), E2E_BOOT_ROUNDS (default 3).
+source "$(dirname "$0")/lib.sh"
+e2e_init backstage
+
+PORT=${E2E_BACKSTAGE_PORT:-17307}
+ROUNDS=${E2E_BOOT_ROUNDS:-3}
+BS_FIX="$FIXTURES/backstage"
+APP="$E2E_CACHE/backstage-app"
+BASE="http://127.0.0.1:$PORT"
+ENTITY=shim-e2e-service
+TERM_WORD=quokkasaurus
+
+ensure_pkgs curl python3 make g++ || { fail "install curl, python3, make, g++ (node-gyp)"; exit 1; }
+runc_init || { fail "install runc"; exit 1; }
+ensure_shim || { fail "build/shim exists (make)"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# node_modules (cached)
+stamp=$(cat "$BS_FIX/package.json" "$BS_FIX/package-lock.json" | sha256sum | cut -c1-16)-$("$HOST_NODE" --version)
+if [ "$(cat "$APP/.e2e-stamp" 2>/dev/null)" != "$stamp" ] || [ ! -d "$APP/node_modules" ]; then
+    log "npm ci into $APP (better-sqlite3 builds from source; a few minutes)"
+    rm -rf "$APP"; mkdir -p "$APP"
+    cp "$BS_FIX/package.json" "$BS_FIX/package-lock.json" "$APP/"
+    # node-gyp: the installed Node's own headers (no header download), compile instead of the
+    # prebuilt binary download, which cannot be reached here.
+    [ -r /usr/include/node/node.h ] && export npm_config_nodedir=/usr
+    export npm_config_build_from_source=better-sqlite3
+    t0=$SECONDS
+    if (cd "$APP" && retry 3 10 timeout 1200 npm ci --no-audit --no-fund --loglevel=warn) >"$E2E_TMP/npm.log" 2>&1; then
+        echo "$stamp" >"$APP/.e2e-stamp"
+        pass "npm ci of the Backstage fixture ($((SECONDS - t0))s)"
+    else
+        tail -n 30 "$E2E_TMP/npm.log" >&2
+        fail "npm ci of the Backstage fixture"; exit 1
+    fi
+    cp "$E2E_TMP/npm.log" "$E2E_CACHE/backstage-npm.log"
+else
+    pass "Backstage node_modules reused from the cache ($APP)"
+fi
+cp "$BS_FIX/index.js" "$BS_FIX/app-config.yaml" "$BS_FIX/catalog.yaml" "$APP/"
+(cd "$APP" && timeout 30 "$HOST_NODE" -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()")
+report $? "better-sqlite3 native module loads"
+"$HOST_NODE" -e '
+    const l = require(process.argv[1]);
+    const v = l.packages["node_modules/@backstage/backend-defaults"].version;
+    console.log("REPORT: backstage: @backstage/backend-defaults " + v + ", " +
+        Object.keys(l.packages).filter((k) => /node_modules\/@backstage\/[^/]+$/.test(k)).length +
+        " @backstage packages, " + (Object.keys(l.packages).length - 1) + " packages");
+' "$APP/node_modules/.package-lock.json" 2>/dev/null
+
+RT_TAR=$(distroless_rootfs_tar) || { fail "distroless-like rootfs"; exit 1; }
+ROOTFS="$E2E_TMP/rootfs"
+mkdir -p "$ROOTFS" && tar -C "$ROOTFS" -xf "$RT_TAR" && install -m 0755 "$SHIM_BIN" "$ROOTFS/shim"
+
+# bundle NAME ARGS_JSON EXTRA_JS : a bundle running the app as the chart does.
+bundle() {
+    runc_bundle "$E2E_TMP/bundle-$1" "$ROOTFS" "
+        c.process.args = $2;
+        c.process.cwd = '/app';
+        c.process.env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+                         'NODE_ENV=production', 'NODE_OPTIONS=--no-node-snapshot',
+                         'BACKSTAGE_PORT=$PORT'];
+        c.process.user = { uid: 1000, gid: 1000, additionalGids: [1000] };
+        c.process.noNewPrivileges = true;
+        c.process.capabilities = caps([]);
+        bind('$APP', '/app');
+        $3"
+}
+SHIM_ARGS='["/shim", "node", "index.js", "--config", "app-config.yaml"]'
+NODE_ARGS='["/nodejs/bin/node", "index.js", "--config", "app-config.yaml"]'
+
+now_ms() { date +%s%3N; }
+# start NAME ID : start bundle NAME as container ID; sets BOOT_MS (runc run -> readiness 200).
+start() {
+    local b="$E2E_TMP/bundle-$1" id=$2 t0 end code
+    port_free "$PORT" || { log "port $PORT busy"; return 1; }
+    t0=$(now_ms)
+    runc_start "$b" "$id"
+    end=$((SECONDS + 180))
+    BOOT_MS=""
+    while [ "$SECONDS" -lt "$end" ] && kill -0 "$RUNC_PID" 2>/dev/null; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/.backstage/health/v1/readiness") || true
+        if [ "$code" = 200 ]; then BOOT_MS=$(($(now_ms) - t0)); return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+# stop ID SECONDS : runc kill TERM, wait; WAIT_RC = exit status of the container's process.
+stop() {
+    timeout 10 $RUNC kill "$1" TERM >/dev/null 2>&1
+    runc_wait "$1" "$2"
+    local rc=$WAIT_RC
+    runc_remove "$1"
+    WAIT_RC=$rc
+}
+
+guest_token() {
+    curl -sS --max-time 10 -H 'X-Requested-With: XMLHttpRequest' "$BASE/api/auth/guest/refresh?env=development" |
+        "$HOST_NODE" -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+            try { console.log(JSON.parse(s).backstageIdentity.token); } catch { process.exit(1); } })'
+}
+
+# exercise NAME : the API checks against a running backend (prefix NAME on each check).
+exercise() {
+    local n=$1 token body end
+    token=$(guest_token)
+    [ -n "$token" ]
+    report $? "$n: guest sign-in (auth plugin, guest provider) issues a token"
+    end=$((SECONDS + 60)); body=""
+    while [ "$SECONDS" -lt "$end" ]; do
+        body=$(curl -s --max-time 5 -H "Authorization: Bearer $token" \
+            "$BASE/api/catalog/entities/by-name/component/default/$ENTITY")
+        grep -q "\"name\":\"$ENTITY\"" <<<"$body" && break
+        sleep 1
+    done
+    grep -q "\"name\":\"$ENTITY\"" <<<"$body"
+    report $? "$n: catalog serves component:default/$ENTITY by name"
+    end=$((SECONDS + 90)); body=""
+    while [ "$SECONDS" -lt "$end" ]; do
+        body=$(curl -s --max-time 5 -H "Authorization: Bearer $token" "$BASE/api/search/query?term=$TERM_WORD")
+        grep -q "\"title\":\"$ENTITY\"" <<<"$body" && break
+        sleep 1
+    done
+    grep -q "\"title\":\"$ENTITY\"" <<<"$body"
+    report $? "$n: search for '$TERM_WORD' returns $ENTITY (catalog collator, Lunr)"
+    body=$(curl -s --max-time 5 "$BASE/api/proxy/self/liveness")
+    [ "$body" = '{"status":"ok"}' ]
+    report $? "$n: proxy plugin forwards /api/proxy/self/liveness ($body)"
+    curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$BASE/api/catalog/entities" | grep -q 401
+    report $? "$n: unauthenticated catalog request is refused (401; permission/auth policy active)"
+}
+
+# node_status ID : Uid/Seccomp/NoNewPrivs of the container's node process, from the host.
+node_status() {
+    local p
+    for p in $(timeout 10 $RUNC ps -f json "$1" 2>/dev/null | tr -d '[]' | tr ',' ' '); do
+        if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = node ] || grep -q '^Name:.*node' "/proc/$p/status" 2>/dev/null; then
+            awk '/^(Uid|Gid|Seccomp|NoNewPrivs|CapEff):/ { printf "%s %s ", $1, $2 }' "/proc/$p/status"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. enforce mode (SHIM_SECCOMP unset = default profile, SHIM_SECCOMP_MODE unset = enforce)
+bundle enforce "$SHIM_ARGS" "" || { fail "runc bundle"; exit 1; }
+ID="shim-e2e-bs-enforce-$$"
+if start enforce "$ID"; then
+    pass "enforce: readiness 200 in ${BOOT_MS} ms under the shim (uid 1000, no caps, NNP)"
+    st=$(node_status "$ID")
+    grep -q 'Uid: 1000 .*Seccomp: 2' <<<"$st"
+    report $? "enforce: node runs as uid 1000 under seccomp filter mode ($st)"
+    exercise enforce
+    stop "$ID" 60
+    [ "$WAIT_RC" = 0 ]
+    report $? "enforce: runc kill TERM: Backstage shuts down, shim exits $WAIT_RC (want 0)"
+else
+    fail "enforce: readiness 200 under the shim within 180 s"
+    tail -n 30 "$E2E_TMP/bundle-enforce/stderr" "$E2E_TMP/bundle-enforce/stdout" >&2
+    runc_remove "$ID"
+fi
+cp "$E2E_TMP/bundle-enforce/stdout" "$E2E_CACHE/backstage-enforce.stdout" 2>/dev/null
+cp "$E2E_TMP/bundle-enforce/stderr" "$E2E_CACHE/backstage-enforce.stderr" 2>/dev/null
+denied=$(grep -c 'Operation not permitted\|EPERM\|SIGSYS\|Bad system call' "$E2E_TMP/bundle-enforce/stdout" "$E2E_TMP/bundle-enforce/stderr" 2>/dev/null | awk -F: '{ s += $NF } END { print s + 0 }')
+log "enforce: $denied EPERM/SIGSYS-looking log lines (information only)"
+
+# 2. complain mode: same workload, the filter only logs what it would deny
+bundle complain "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP_MODE=complain');" || { fail "runc bundle"; exit 1; }
+ID="shim-e2e-bs-complain-$$"
+if start complain "$ID"; then
+    pass "complain: readiness 200 in ${BOOT_MS} ms under the shim (SHIM_SECCOMP_MODE=complain)"
+    exercise complain
+    stop "$ID" 60
+    [ "$WAIT_RC" = 0 ]
+    report $? "complain: runc kill TERM: shim exits $WAIT_RC (want 0)"
+    n=$(cat "$E2E_TMP/bundle-complain/stderr" "$E2E_TMP/bundle-complain/stdout" | grep -c 'would deny')
+    [ "$n" = 0 ]
+    report $? "complain: $n 'would deny' lines for a full Backstage boot + catalog + auth + search + proxy"
+    [ "$n" = 0 ] || grep 'would deny' "$E2E_TMP/bundle-complain/stderr" | sed 's/ pid=.*//' | sort | uniq -c >&2
+else
+    fail "complain: readiness 200 under the shim within 180 s"
+    tail -n 30 "$E2E_TMP/bundle-complain/stderr" >&2
+    runc_remove "$ID"
+fi
+cp "$E2E_TMP/bundle-complain/stderr" "$E2E_CACHE/backstage-complain.stderr" 2>/dev/null
+
+# Positive control for the line above: in the same container setup, node with libuv's io_uring
+# enabled calls io_uring_setup, which the default profile denies: complain mode must say so.
+bundle control '["/shim", "node", "-e", "require(\"fs\").promises.readFile(\"/app/index.js\").then(() => console.log(\"read\"))"]' \
+    "c.process.env.push('SHIM_SECCOMP_MODE=complain', 'UV_USE_IO_URING=1');" || { fail "runc bundle"; exit 1; }
+runc_start "$E2E_TMP/bundle-control" "shim-e2e-bs-control-$$"
+runc_wait "shim-e2e-bs-control-$$" 30
+rc=$WAIT_RC
+runc_remove "shim-e2e-bs-control-$$"
+n=$(grep -c 'would deny io_uring' "$E2E_TMP/bundle-control/stderr")
+[ "$rc" = 0 ] && [ "$n" -ge 1 ] && grep -q read "$E2E_TMP/bundle-control/stdout"
+report $? "complain control: io_uring use (UV_USE_IO_URING=1) gives $n 'would deny io_uring' line(s), node still works (exit $rc)"
+
+# 3. boot time: runc run -> readiness 200, the shim vs plain node (same container setup)
+bundle boot-shim "$SHIM_ARGS" "" && bundle boot-node "$NODE_ARGS" "" || { fail "runc bundles"; exit 1; }
+declare -a T_SHIM=() T_NODE=()
+boot_ok=1
+for r in $(seq 1 "$ROUNDS"); do
+    for kind in node shim; do
+        ID="shim-e2e-bs-boot-$kind-$r-$$"
+        if start "boot-$kind" "$ID"; then
+            [ "$kind" = shim ] && T_SHIM+=("$BOOT_MS") || T_NODE+=("$BOOT_MS")
+            log "boot round $r $kind: ${BOOT_MS} ms"
+        else
+            boot_ok=0; log "boot round $r $kind: no readiness"
+        fi
+        stop "$ID" 60
+        [ "$WAIT_RC" = 0 ] || { boot_ok=0; log "boot round $r $kind: exit status $WAIT_RC"; }
+    done
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2)); else print "n/a" }'; }
+echo "REPORT: backstage boot (runc run -> readiness 200), $ROUNDS rounds, ms:"
+echo "REPORT:   direct node: ${T_NODE[*]:-none}  (median $(median "${T_NODE[@]}"))"
+echo "REPORT:   under shim : ${T_SHIM[*]:-none}  (median $(median "${T_SHIM[@]}"))"
+{
+    echo "rounds=$ROUNDS"
+    echo "node_ms=${T_NODE[*]:-}"
+    echo "shim_ms=${T_SHIM[*]:-}"
+} >"$E2E_CACHE/backstage-boot-times.txt"
+[ "$boot_ok" = 1 ] && [ "${#T_SHIM[@]}" = "$ROUNDS" ] && [ "${#T_NODE[@]}" = "$ROUNDS" ]
+report $? "boot timing: $ROUNDS rounds each of shim and plain node booted and stopped with exit 0"
+
+E2E_DONE=1

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# End-to-end tests: docker.sh, runc.sh, backstage.sh in this order (or the parts named on the
+# command line), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
+# Backstage boot times), and a last line "N passed, N failed"; exits non-zero if anything failed.
+# Needs root. Time limits (seconds) can be changed with E2E_LIMIT_DOCKER, E2E_LIMIT_RUNC,
+# E2E_LIMIT_BACKSTAGE; the defaults add up to 35 minutes (a fresh machine needs about 15-20).
+set -u
+DIR=$(cd "$(dirname "$0")" && pwd)
+[ "$#" -gt 0 ] && parts=("$@") || parts=(docker runc backstage)
+
+limit_for() {
+    case $1 in
+        docker) echo "${E2E_LIMIT_DOCKER:-900}" ;;
+        runc) echo "${E2E_LIMIT_RUNC:-300}" ;;
+        backstage) echo "${E2E_LIMIT_BACKSTAGE:-900}" ;;
+        *) echo 300 ;;
+    esac
+}
+
+SUMMARY=$(mktemp /tmp/shim-e2e-summary.XXXXXX)
+trap 'rm -f "$SUMMARY"' EXIT
+passed=0 failed=0 t_all=$SECONDS
+for p in "${parts[@]}"; do
+    script="$DIR/$p.sh"
+    if [ ! -f "$script" ]; then
+        echo "FAIL: e2e: no test part named $p"; failed=$((failed + 1)); continue
+    fi
+    limit=$(limit_for "$p")
+    echo "== e2e $p (limit ${limit}s)"
+    t0=$SECONDS
+    E2E_SUMMARY_FILE=$SUMMARY timeout -k 60 "$limit" bash "$script"
+    rc=$?
+    line=$(awk -v n="$p" '$1 == n' "$SUMMARY" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "FAIL: e2e: $p.sh ended (status $rc$([ "$rc" = 124 ] && echo ", time limit ${limit}s")) without its summary"
+        failed=$((failed + 1))
+    else
+        read -r _ np nf <<<"$line"
+        passed=$((passed + np)); failed=$((failed + nf))
+        if [ "$rc" != 0 ] && [ "$nf" = 0 ]; then
+            echo "FAIL: e2e: $p.sh exited with status $rc"; failed=$((failed + 1))
+        fi
+    fi
+    echo "== e2e $p: $((SECONDS - t0))s"
+done
+echo "e2e: ${parts[*]} in $((SECONDS - t_all))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
