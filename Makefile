@@ -30,9 +30,9 @@ $(B)/deps.stamp: scripts/deps.sh
 $(B)/bpfgen: seccomp/bpfgen.c shim/profile.c shim/log.c $(SHIM_HDRS) $(B)/deps.stamp
 	musl-gcc $(WARN) -O2 -I$(MUSL)/include -static -o $@ seccomp/bpfgen.c shim/profile.c shim/log.c $(MUSL_LIBS)
 
-$(GEN)/default_filter.h: seccomp/default.json $(B)/bpfgen
+$(GEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 	@mkdir -p $(GEN)
-	$(B)/bpfgen seccomp/default.json $@.tmp && mv $@.tmp $@
+	$(B)/bpfgen seccomp/default.json seccomp/pid1.json $@.tmp && mv $@.tmp $@
 
 $(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(B)/deps.stamp Makefile
 	musl-gcc $(MUSL_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' \

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "default_filter.h" /* generated at build time from seccomp/default.json */
@@ -38,6 +39,19 @@ void filter_default(struct sock_fprog *enforce, struct sock_fprog *complain)
 	enforce->filter = (struct sock_filter *)default_enforce;
 	complain->len = (unsigned short)(sizeof default_complain / sizeof *default_complain);
 	complain->filter = (struct sock_filter *)default_complain;
+}
+
+int filter_confine_pid1(void)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof pid1_enforce / sizeof *pid1_enforce),
+		.filter = (struct sock_filter *)pid1_enforce,
+	};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
+		log_error("seccomp: confining PID 1: %s", strerror(errno));
+		return EXIT_SECCOMP;
+	}
+	return 0;
 }
 
 /* Reads a whole profile file with a size limit. Returns malloc'd bytes or NULL. */

@@ -27,6 +27,10 @@ int filter_print_profile(const char *setting);
 /* --compile-profile IN OUT: a BPF file SHIM_SECCOMP can load without libseccomp work. */
 int filter_compile_file(const char *in, const char *out);
 
+/* PID 1's own filter: what the loop needs (wait, signal, read its fds,
+ * /proc, write stderr, exit); every other call fails with EPERM. */
+int filter_confine_pid1(void);
+
 /* The embedded default, for tests and the build check. */
 void filter_default(struct sock_fprog *enforce, struct sock_fprog *complain);
 

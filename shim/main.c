@@ -145,6 +145,13 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	log_debug("started %s as pid %d (seccomp %s)", cfg.command[0], (int)child, filter.kind);
+#ifndef SHIM_NO_PID1_FILTER
+	/* From here on PID 1 only waits, signals, reads its fds and writes stderr. */
+	if ((rc = filter_confine_pid1())) {
+		kill(child, SIGKILL);
+		return rc;
+	}
+#endif
 
 	struct supervise_opts opts = {
 		.child = child,

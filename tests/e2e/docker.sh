@@ -92,7 +92,9 @@ for try in 1 2 3; do   # the shim stage runs apt-get: bounded retries for the ne
         build_ok=1; break
     fi
     log "docker build attempt $try failed:"; tail -n 15 "$E2E_TMP/build.log" >&2
-    grep -q 'apt-get\|Could not resolve\|Temporary failure\|Failed to fetch' "$E2E_TMP/build.log" || break
+    # retry only what looks like a network failure
+    grep -Eq 'Could not resolve|Temporary failure|Failed to fetch|Connection (timed out|refused|reset)|Unable to connect' \
+        "$E2E_TMP/build.log" || break
 done
 cp "$E2E_TMP/build.log" "$E2E_CACHE/docker-build.log" 2>/dev/null
 if [ "$build_ok" != 1 ]; then

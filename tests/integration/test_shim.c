@@ -529,6 +529,20 @@ static void root_start_drops_to_65532(void **state)
 	assert_string_equal(r.err, "");  /* quiet by default */
 }
 
+static void pid1_is_unprivileged_and_confined(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_SECCOMP=off"), ARGS((char *)probe, "pid1"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "Uid:\t65532\t65532\t65532\t65532"));
+	assert_true(has_line(r.out, "CapEff:\t0000000000000000"));
+	assert_true(has_line(r.out, "NoNewPrivs:\t1"));
+	/* Its own filter, even with the child's turned off. */
+	assert_true(has_line(r.out, "Seccomp:\t2"));
+}
+
 static char *setpriv_args(const char *uid, char *const rest[], char **argv)
 {
 	int a = 0;
@@ -1131,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(chart_arguments_pass_verbatim),
 		cmocka_unit_test(node_found_through_the_fallback),
 		cmocka_unit_test(root_start_drops_to_65532),
+		cmocka_unit_test(pid1_is_unprivileged_and_confined),
 		cmocka_unit_test(chart_start_as_1000_runs_as_1000),
 		cmocka_unit_test(numeric_uid_without_passwd_entry),
 		cmocka_unit_test(explicit_root_target_warns),
