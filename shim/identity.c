@@ -292,8 +292,9 @@ static int apply_unprivileged(struct identity *id)
 		set_home(id, pwp ? pwp->pw_dir : NULL);
 	}
 	int ngroups = getgroups(0, NULL);
+	/* The runtime chose them (Kubernetes adds fsGroup and supplementalGroups). */
 	if (ngroups > 0)
-		log_warn("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
+		log_info("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
 	if (!bounding_empty())
 		log_info("identity: capability bounding set not empty and cannot be changed; "
 			 "no_new_privs keeps it unused");
