@@ -60,7 +60,7 @@ test-asan: $(ASAN_UNIT_BINS) $(T)/shim-asan $(T)/probe $(T)/escape $(T)/integrat
 	@set -e; for t in $(ASAN_UNIT_BINS); do echo "== $$t"; ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 $$t; done
 
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		SHIM=$(T)/shim-asan PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
+		SHIM_TEST_SANITIZED=1 SHIM=$(T)/shim-asan PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
 test-valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \

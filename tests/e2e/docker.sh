@@ -162,11 +162,12 @@ run_case() {
     took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
     [ "${rc%% *}" = 0 ] && awk -v t="$took" -v g="$GRACE" 'BEGIN { exit !(t < g) }'
     report $? "$name: docker stop -t $GRACE: exit code ${rc%% *} in ${took}s (want 0, < ${GRACE}s grace)"
-    if timeout 10 "$DOCKER" logs "$c" 2>&1 | grep -q 'SIGTERM received'; then
+    timeout 10 "$DOCKER" logs "$c" >"$E2E_TMP/$name.log" 2>&1
+    if grep -q 'SIGTERM received' "$E2E_TMP/$name.log"; then
         pass "$name: node received the SIGTERM forwarded by the shim"
     else
         fail "$name: node received the SIGTERM forwarded by the shim"
-        timeout 10 "$DOCKER" logs "$c" 2>&1 | tail -n 20 >&2
+        tail -n 20 "$E2E_TMP/$name.log" >&2
     fi
     timeout 30 "$DOCKER" rm -f "$c" >/dev/null 2>&1
 }

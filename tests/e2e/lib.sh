@@ -108,7 +108,7 @@ E2E_APT_UPDATED=0
 ensure_pkgs() {
     local missing=() p rc=0 made_policy=0
     for p in "$@"; do
-        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
     done
     [ "${#missing[@]}" -eq 0 ] && return 0
     log "installing ${missing[*]}"

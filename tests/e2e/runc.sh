@@ -61,7 +61,7 @@ run_case() {
     # PID 1 is the shim, node is its child.
     local ps="$b/ps"
     timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/procscan.js >"$ps" 2>&1
-    [ "$(field "$out" ppid)" = 1 ] && awk '$1 == 1 && $4 == "shim"' "$ps" | grep -q .
+    [ "$(field "$out" ppid)" = 1 ] && [ -n "$(awk '$1 == 1 && $4 == "shim"' "$ps")" ]
     report $? "$name: PID 1 is the shim and node's parent ($(awk '$1 == 1' "$ps"))"
 
     # Orphans: a `runc exec` process spawns detached children and exits; they are re-parented
@@ -70,7 +70,7 @@ run_case() {
     orphans=$(timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/orphans.js 3 3000 2>"$b/orphans.err")
     timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/procscan.js >"$ps" 2>&1
     for p in $orphans; do
-        awk -v p="$p" '$1 == p && $2 == 1' "$ps" | grep -q . && n_reparented=$((n_reparented + 1))
+        [ -n "$(awk -v p="$p" '$1 == p && $2 == 1' "$ps")" ] && n_reparented=$((n_reparented + 1))
     done
     [ -n "$orphans" ] && [ "$n_reparented" = "$(echo $orphans | wc -w)" ]
     report $? "$name: runc exec left orphans [$orphans], $n_reparented re-parented to PID 1"
@@ -78,7 +78,7 @@ run_case() {
     while :; do
         sleep 1
         timeout 30 $RUNC exec "$id" /nodejs/bin/node /app/procscan.js >"$ps" 2>&1
-        left=""; for p in $orphans; do awk -v p="$p" '$1 == p' "$ps" | grep -q . && left="$left $p"; done
+        left=""; for p in $orphans; do [ -n "$(awk -v p="$p" '$1 == p' "$ps")" ] && left="$left $p"; done
         zombies=$(awk '$3 == "Z"' "$ps" | tr '\n' ';')
         [ -z "$left" ] && [ -z "$zombies" ] && break
         [ "$SECONDS" -ge "$end" ] && break

@@ -10,6 +10,8 @@
 #include <time.h>
 
 static const char *shim, *probe, *escape;
+/* The shim under test is the ASan/UBSan build: dynamic, and without PID 1's filter. */
+static bool sanitized;
 
 struct result {
 	int status; /* exit code, or 128+N */
@@ -539,8 +541,9 @@ static void pid1_is_unprivileged_and_confined(void **state)
 	assert_true(has_line(r.out, "Uid:\t65532\t65532\t65532\t65532"));
 	assert_true(has_line(r.out, "CapEff:\t0000000000000000"));
 	assert_true(has_line(r.out, "NoNewPrivs:\t1"));
-	/* Its own filter, even with the child's turned off. */
-	assert_true(has_line(r.out, "Seccomp:\t2"));
+	/* Its own filter, even with the child's turned off (sanitizer builds go without). */
+	if (!sanitized)
+		assert_true(has_line(r.out, "Seccomp:\t2"));
 }
 
 static char *setpriv_args(const char *uid, char *const rest[], char **argv)
@@ -904,6 +907,9 @@ static void bad_inputs_table(void **state)
 		char *env_text = cell(cols[2]), *args_text = cell(cols[3]);
 		int want_exit = atoi(cell(cols[4]));
 		const char *message = cell(cols[5]);
+		/* A dynamically linked sanitizer build cannot even load with 3 descriptors. */
+		if (sanitized && !strncmp(condition, "fd", 2))
+			continue;
 
 		char *envp[16], *argv[48];
 		static char bufs[16][1100];
@@ -958,7 +964,7 @@ static void bad_inputs_table(void **state)
 		rows++;
 	}
 	fclose(f);
-	assert_true(rows >= 50);
+	assert_true(rows >= (sanitized ? 48 : 50));
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir_path);
 	assert_int_equal(system(cmd), 0);
@@ -1113,6 +1119,7 @@ int main(void)
 		base_env[2] = asan;
 		base_env[3] = ubsan;
 	}
+	sanitized = getenv("SHIM_TEST_SANITIZED") != NULL;
 	shim = getenv("SHIM");
 	probe = getenv("PROBE");
 	escape = getenv("ESCAPE");
