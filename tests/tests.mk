@@ -86,10 +86,11 @@ fuzz: $(T)/fuzz_profile $(T)/fuzz_config
 	$(T)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -max_len=4096 -timeout=10 \
 		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/config tests/fuzz/seeds/config
 
-# CI: the regression inputs, then a short run of each target.
+# CI: every regression input and seed once (-runs=0 only loads, which runs each),
+# then a short run of each target.
 test-fuzz: $(T)/fuzz_profile $(T)/fuzz_config
-	$(T)/fuzz_profile -close_fd_mask=2 tests/fuzz/regressions/profile tests/fuzz/seeds/profile
-	$(T)/fuzz_config -close_fd_mask=2 tests/fuzz/regressions/config tests/fuzz/seeds/config
+	$(T)/fuzz_profile -runs=0 -close_fd_mask=2 tests/fuzz/regressions/profile tests/fuzz/seeds/profile
+	$(T)/fuzz_config -runs=0 -close_fd_mask=2 tests/fuzz/regressions/config tests/fuzz/seeds/config
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
 .PHONY: test-asan test-valgrind fuzz test-fuzz
