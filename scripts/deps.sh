@@ -137,7 +137,10 @@ APT=(-o "Dir::Etc::SourceList=$APTD/sources.list"
      -o "Dir::Etc::SourceParts=$APTD/sources.list.d"
      -o "Dir::State::Lists=$APTD/lists"
      -o "Dir::Cache=$APTD/cache"
-     -o "APT::Sandbox::User=root")
+     -o "APT::Sandbox::User=root"
+     # Testing and unstable Release files expire within days; a mirror or
+     # snapshot serving older ones is still signed, and signatures are checked.
+     -o "Acquire::Check-Valid-Until=false")
 
 # Print "URI SIGNED-BY" for each main-archive entry (SIGNED-BY "-" if none).
 archive_uris() {

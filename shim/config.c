@@ -242,6 +242,38 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 	return EXIT_CONFIG;
 }
 
+/* Kubernetes injects NAME_SERVICE_HOST, NAME_SERVICE_PORT[_P], NAME_PORT and
+ * NAME_PORT_N_PROTO[_ADDR|_PORT|_PROTO] for every Service in the namespace;
+ * a Service called "shim..." must not stop the pod. */
+static bool is_service_link(const char *name, size_t len)
+{
+	static const char *const marks[] = { "_SERVICE_HOST", "_SERVICE_PORT", "_PORT" };
+	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
+		size_t m = strlen(marks[i]);
+		for (size_t at = 4; at + m <= len; at++) {
+			if (strncmp(name + at, marks[i], m))
+				continue;
+			const char *rest = name + at + m;
+			size_t rest_len = len - at - m;
+			/* The mark ends the name, or is followed by "_" and more. */
+			if (rest_len == 0 || (rest[0] == '_' && rest_len > 1))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Whether NAME=... is one of the shim's own settings (kept from the child). */
+static bool is_setting(const char *entry)
+{
+	for (int k = 0; k < ENV_COUNT; k++) {
+		size_t n = strlen(env_names[k]);
+		if (!strncmp(entry, env_names[k], n) && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
 static int load_env(struct shim_config *cfg, char **envp)
 {
 	bool seen[ENV_COUNT] = { false };
@@ -262,6 +294,10 @@ static int load_env(struct shim_config *cfg, char **envp)
 				key = k;
 				break;
 			}
+		}
+		if (key < 0 && eq && is_service_link(entry, name_len)) {
+			log_debug("%.*s: a Kubernetes service link, not a setting", (int)name_len, entry);
+			continue;
 		}
 		if (key < 0 || !eq) {
 			log_error("%.*s: unknown variable (every SHIM_* name is checked; see the README)",
@@ -356,7 +392,7 @@ char **config_child_env(char **envp, const char *home)
 	char *home_entry = (char *)(out + count + 2);
 	size_t n = 0;
 	for (char **e = envp; e && *e; e++) {
-		if (!strncmp(*e, "SHIM_", 5))
+		if (is_setting(*e))
 			continue;
 		if (!strncmp(*e, "HOME=", 5) && !have_home)
 			continue; /* an empty HOME is replaced below */

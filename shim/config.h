@@ -44,7 +44,7 @@ struct shim_config {
  * a one-line error (EXIT_USAGE or EXIT_CONFIG). */
 int config_load(struct shim_config *cfg, int argc, char **argv, char **envp);
 
-/* The child's environment: envp without SHIM_* and, when HOME is unset or
+/* The child's environment: envp without the shim's settings and, when HOME is unset or
  * empty, with HOME=home added. One allocation (free() it); NULL on ENOMEM. */
 char **config_child_env(char **envp, const char *home);
 

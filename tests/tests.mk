@@ -49,9 +49,16 @@ test-deps:
 test-integration: $(B)/shim $(T)/probe $(T)/escape $(T)/integration test-deps
 	SHIM=$(B)/shim PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
-test: all test-unit test-integration test-asan test-valgrind test-fuzz
+# End-to-end: Dockerfile.example built by Docker, runc, a real Backstage backend (tests/e2e/).
+test-e2e: $(B)/shim
+	bash tests/e2e/run.sh
 
-.PHONY: test test-unit test-integration test-deps
+test-e2e-docker test-e2e-runc test-e2e-backstage: test-e2e-%: $(B)/shim
+	bash tests/e2e/run.sh $*
+
+test: all test-unit test-integration test-asan test-valgrind test-fuzz test-e2e
+
+.PHONY: test test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)

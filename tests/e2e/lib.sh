@@ -116,13 +116,15 @@ ensure_pkgs() {
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
     fi
+    local alog="${E2E_TMP:-/tmp}/apt.log"
     if [ "$E2E_APT_UPDATED" = 0 ]; then
-        retry 3 5 timeout 300 apt-get update -qq && E2E_APT_UPDATED=1
+        retry 3 5 timeout 300 apt-get update -qq >>"$alog" 2>&1 && E2E_APT_UPDATED=1
     fi
     export DEBIAN_FRONTEND=noninteractive
     retry 3 5 timeout 600 \
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=1
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$alog" 2>&1 || rc=1
     [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+    [ "$rc" = 0 ] || tail -n 20 "$alog" >&2
     return $rc
 }
 
@@ -252,7 +254,7 @@ wait_http() {
 }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# wait_pid_exit PID SECONDS : wait for a child of this shell; sets WAIT_RC (124 on timeout).
+# wait_child PID SECONDS : wait for a child of this shell; sets WAIT_RC (124 on timeout).
 wait_child() {
     local pid=$1 secs=$2 end
     end=$((SECONDS + secs))
@@ -316,7 +318,7 @@ runc_start() {
     $RUNC run --bundle "$b" "$id" </dev/null >"$b/stdout" 2>"$b/stderr" &
     RUNC_PID=$!
 }
-# runc_stop_wait ID SECONDS : wait for RUNC_PID to end; WAIT_RC = container exit status.
+# runc_wait ID SECONDS : wait for RUNC_PID to end; WAIT_RC = exit status of the container process.
 runc_wait() { wait_child "$RUNC_PID" "$2"; }
 runc_remove() {
     timeout 10 $RUNC kill "$1" KILL >/dev/null 2>&1

@@ -36,9 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	char **child = rc == 0 ? config_child_env(envp, "/home/x") : NULL;
 	if (child) {
+		static const char *const settings[] = { "SHIM_USER=", "SHIM_SECCOMP=", "SHIM_SECCOMP_MODE=",
+							"SHIM_LOG_LEVEL=", "SHIM_FALLBACK_PATH=", "SHIM_GRACE_SECONDS=",
+							"SHIM_STOP_TIMEOUT=", "SHIM_STOP_SIGNAL=", "SHIM_GROUP=",
+							"SHIM_FORWARD_USR1=", NULL };
+		/* No setting reaches the child (Kubernetes service links may). */
 		for (char **e = child; *e; e++)
-			if (!strncmp(*e, "SHIM_", 5))
-				abort();
+			for (const char *const *k = settings; *k; k++)
+				if (!strncmp(*e, *k, strlen(*k)))
+					abort();
 		free(child);
 	}
 

@@ -195,6 +195,32 @@ static void duplicate_variable_is_refused(void **state)
 	assert_int_equal(load(argv, envp, &cfg), EXIT_CONFIG);
 }
 
+static void kubernetes_service_links_are_not_settings(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *argv[] = { "shim", "x", NULL };
+	char *envp[] = { "SHIM_SERVICE_HOST=10.0.0.1", "SHIM_SERVICE_PORT=80", "SHIM_SERVICE_PORT_HTTP=80",
+			 "SHIM_PORT=tcp://10.0.0.1:80", "SHIM_PORT_80_TCP=tcp://10.0.0.1:80",
+			 "SHIM_PORT_80_TCP_ADDR=10.0.0.1", "SHIM_API_SERVICE_HOST=10.0.0.2",
+			 "SHIM_API_PORT_8080_TCP_PROTO=tcp", NULL };
+	assert_int_equal(load(argv, envp, &cfg), 0);
+	/* They reach the child: the application may use them. */
+	char **out = config_child_env(envp, "/");
+	int n = 0;
+	while (out[n])
+		n++;
+	assert_int_equal(n, 9); /* eight links and HOME */
+	free(out);
+	/* Look-alikes that are not links stay errors. */
+	char *bad1[] = { "SHIM_PORTS=1", NULL };
+	assert_int_equal(load(argv, bad1, &cfg), EXIT_CONFIG);
+	char *bad2[] = { "SHIM_USER_PORT_=1", NULL };
+	assert_int_equal(load(argv, bad2, &cfg), EXIT_CONFIG);
+	char *bad3[] = { "SHIM_SERVICE_HOSTNAME=1", NULL };
+	assert_int_equal(load(argv, bad3, &cfg), EXIT_CONFIG);
+}
+
 static void child_env_drops_shim_vars_and_sets_home(void **state)
 {
 	(void)state;
@@ -225,6 +251,7 @@ int main(void)
 		cmocka_unit_test(environment_values_parse),
 		cmocka_unit_test(bad_environment_is_one_line_and_config_code),
 		cmocka_unit_test(duplicate_variable_is_refused),
+		cmocka_unit_test(kubernetes_service_links_are_not_settings),
 		cmocka_unit_test(child_env_drops_shim_vars_and_sets_home),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
