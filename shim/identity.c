@@ -74,7 +74,7 @@ static int readable(const char *file, const char *spec)
 	return -1;
 }
 
-int identity_resolve(const char *spec, bool explicit_user, struct identity *out)
+int identity_resolve(const char *spec, bool explicit_user, bool need_home, struct identity *out)
 {
 	struct user_spec us;
 	memset(out, 0, sizeof *out);
@@ -89,8 +89,10 @@ int identity_resolve(const char *spec, bool explicit_user, struct identity *out)
 	char buf[2048];
 	if (us.user_is_id) {
 		out->uid = us.uid;
-		/* A missing or unreadable passwd is fine for a number. */
-		getpwuid_r(us.uid, &pw, buf, sizeof buf, &pwp);
+		/* A missing or unreadable passwd is fine for a number; and when
+		 * neither the gid nor HOME is wanted from it, it is not read. */
+		if (need_home || !us.group[0])
+			getpwuid_r(us.uid, &pw, buf, sizeof buf, &pwp);
 		/* Documented rule: a uid without an entry gets gid = uid. */
 		out->gid = pwp ? pwp->pw_gid : (gid_t)us.uid;
 	} else {

@@ -24,9 +24,10 @@ struct identity {
 /* Strict syntax check of uid[:gid] / user[:group]. 0 or -1. */
 int identity_parse(const char *spec, struct user_spec *out);
 
-/* Parses and resolves SHIM_USER through /etc/passwd and /etc/group.
+/* Parses and resolves SHIM_USER through /etc/passwd and /etc/group;
+ * need_home asks for the target's home directory too (HOME is unset).
  * Returns 0, or EXIT_CONFIG after a one-line error. */
-int identity_resolve(const char *spec, bool explicit_user, struct identity *out);
+int identity_resolve(const char *spec, bool explicit_user, bool need_home, struct identity *out);
 
 /* Root start: drop to the target. Non-root start: shed what can be shed and
  * check the current identity against the target (which it may adopt, see

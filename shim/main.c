@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 	/* Everything that can be wrong with the configuration surfaces here,
 	 * before any credential change, filter or fork. */
 	struct identity id;
-	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, &id)))
+	const char *home = getenv("HOME");
+	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, !home || !*home, &id)))
 		return rc;
 	struct filter_setup filter;
 	if ((rc = filter_prepare(cfg.seccomp, cfg.seccomp_mode, &filter)))

@@ -49,11 +49,11 @@ static void numeric_uid_without_entry_gets_its_own_gid(void **state)
 	(void)state;
 	struct identity id;
 	/* No passwd entry on any test machine for this uid. */
-	assert_int_equal(identity_resolve("54321", true, &id), 0);
+	assert_int_equal(identity_resolve("54321", true, true, &id), 0);
 	assert_int_equal(id.uid, 54321);
 	assert_int_equal(id.gid, 54321);
 	assert_string_equal(id.home, "/");
-	assert_int_equal(identity_resolve("54321:7", true, &id), 0);
+	assert_int_equal(identity_resolve("54321:7", true, true, &id), 0);
 	assert_int_equal(id.gid, 7);
 }
 
@@ -61,13 +61,13 @@ static void names_resolve_through_passwd(void **state)
 {
 	(void)state;
 	struct identity id;
-	assert_int_equal(identity_resolve("root", true, &id), 0);
+	assert_int_equal(identity_resolve("root", true, true, &id), 0);
 	assert_int_equal(id.uid, 0);
 	assert_int_equal(id.gid, 0);
 	assert_string_equal(id.home, "/root");
-	assert_int_equal(identity_resolve("no-such-user-here", true, &id), EXIT_CONFIG);
-	assert_int_equal(identity_resolve("root:no-such-group-here", true, &id), EXIT_CONFIG);
-	assert_int_equal(identity_resolve("65532:", true, &id), EXIT_CONFIG);
+	assert_int_equal(identity_resolve("no-such-user-here", true, true, &id), EXIT_CONFIG);
+	assert_int_equal(identity_resolve("root:no-such-group-here", true, true, &id), EXIT_CONFIG);
+	assert_int_equal(identity_resolve("65532:", true, true, &id), EXIT_CONFIG);
 }
 
 int main(void)
