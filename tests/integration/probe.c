@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -245,6 +246,11 @@ int main(int argc, char **argv)
 			if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Seccomp:", 8) || !strncmp(line, "CapEff:", 7) ||
 			    !strncmp(line, "NoNewPrivs:", 11))
 				puts(line);
+		return 0;
+	}
+	if (!strcmp(cmd, "tty")) {
+		/* Whether we are the terminal's foreground group, and our session. */
+		printf("foreground=%d leader=%d\n", tcgetpgrp(0) == getpgrp(), getsid(0) == getpid());
 		return 0;
 	}
 	if (!strcmp(cmd, "seccomp")) {

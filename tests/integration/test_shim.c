@@ -467,6 +467,24 @@ static void child_gets_the_signal_state_and_no_extra_fds(void **state)
 	assert_non_null(strstr(shimmed.out, "shim_vars=0"));
 }
 
+static void terminal_makes_the_child_the_foreground_group(void **state)
+{
+	(void)state;
+	struct result r;
+	/* No terminal: the child leads its own session. */
+	run_shim(true, NULL, ARGS((char *)probe, "tty"), &r, 20);
+	assert_true(has_line(r.out, "foreground=0 leader=1"));
+	/* A terminal (script(1) makes a pty): the child's group is its foreground. */
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "%s %s tty", shim, probe);
+	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+			 "/usr/bin/script", "-qec", cmd, "/dev/null", NULL };
+	run_env(argv, base_env, &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "foreground=1 leader=0"));
+}
+
 static void chart_arguments_pass_verbatim(void **state)
 {
 	(void)state;
@@ -1150,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(stop_timeout_kills_a_child_that_ignores_term),
 		cmocka_unit_test(term_at_start_is_not_lost),
 		cmocka_unit_test(child_gets_the_signal_state_and_no_extra_fds),
+		cmocka_unit_test(terminal_makes_the_child_the_foreground_group),
 		cmocka_unit_test(chart_arguments_pass_verbatim),
 		cmocka_unit_test(node_found_through_the_fallback),
 		cmocka_unit_test(root_start_drops_to_65532),
