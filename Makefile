@@ -1,5 +1,6 @@
 # make       builds build/shim (static musl), fetching and building its libraries first
-# make test  runs every test: unit, integration, sanitizers, valgrind, end-to-end
+# make test  runs every test: unit, integration, sanitizers, valgrind, fuzz smoke, end-to-end
+# make bench benchmarks; make fuzz fuzzes (FUZZ_SECONDS per target)
 .POSIX:
 SHELL := /bin/bash
 
@@ -50,3 +51,9 @@ distclean:
 	rm -rf $(B)
 
 .PHONY: all clean distclean
+
+# Benchmarks against tini, dumb-init and catatonit, side by side (bench/README.md).
+bench: $(B)/shim
+	bash bench/run.sh
+
+.PHONY: bench
