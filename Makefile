@@ -56,4 +56,7 @@ distclean:
 bench: $(B)/shim
 	bash bench/run.sh
 
-.PHONY: bench
+bench-quick: $(B)/shim
+	bash bench/run.sh --quick
+
+.PHONY: bench bench-quick

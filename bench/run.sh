@@ -1,0 +1,458 @@
+#!/usr/bin/env bash
+# bench/run.sh: measure the shim against tini-static, dumb-init, catatonit and a
+# minimal fork/exec/wait floor, side by side in one run, and print one markdown
+# report (stdout and build/bench/results.md). See bench/README.md.
+#
+#   bench/run.sh            full run (~10 minutes)
+#   bench/run.sh --quick    short run for CI smoke (~1-2 minutes)
+#   bench/run.sh --only startup,size,reap,signal,syscall,http   (subset; for debugging)
+#
+# Environment: SHIM=path (default build/shim), BENCH_PORT (default 18431).
+# Every command runs under `timeout`; every loop is bounded. Results are
+# benchmarks: this script exits 0 even when a target is missed; it exits
+# non-zero only when it cannot run at all.
+# The whole script is one { ... } block, so bash parses it completely before running
+# it: editing or checking out this file during a run cannot break the run.
+{
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=$ROOT/build/bench
+RAW=$B/raw
+SHIM=${SHIM:-$ROOT/build/shim}
+PORT=${BENCH_PORT:-18431}
+QUICK=0
+ONLY=startup,size,reap,signal,syscall,http
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--only) ONLY=$2; shift ;;
+	--only=*) ONLY=${1#--only=} ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown argument: $1" >&2; exit 64 ;;
+	esac
+	shift
+done
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+
+if [ "$QUICK" = 1 ]; then
+	MODE=quick
+	SU_ROUNDS=3 SU_RUNS=20 SU_WARM=3      # startup: hyperfine rounds x runs per command
+	RSS_REPS=1
+	REAP_REPS=1 REAP_SLEEPS="50"          # max orphan lifetime(s), ms
+	SIG_K=50 SIG_ROUNDS=2                 # trials = K x rounds per init
+	SC_ROUNDS=3 SC_INNER=3 SC_ITERS=50000 # syscall: runs per config, timed loops per run, calls per loop
+	HTTP_ROUNDS=2 HTTP_WARM=1 HTTP_DUR=3
+else
+	MODE=full
+	SU_ROUNDS=10 SU_RUNS=100 SU_WARM=10
+	RSS_REPS=3
+	REAP_REPS=3 REAP_SLEEPS="50 0"
+	SIG_K=100 SIG_ROUNDS=10
+	SC_ROUNDS=9 SC_INNER=5 SC_ITERS=200000
+	HTTP_ROUNDS=20 HTTP_WARM=1 HTTP_DUR=4
+fi
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+mkdir -p "$B" "$RAW" || die "cannot create $B"
+rm -f "$RAW"/*
+CMDS=$RAW/commands.txt
+: >"$CMDS"
+# cmdlog SECTION COUNT COMMAND...: record an exact command (once per distinct command).
+cmdlog() {
+	local sec=$1 n=$2
+	shift 2
+	printf '%s\t%s\t%s\n' "$sec" "$n" "$*" >>"$CMDS"
+}
+
+# ---------------------------------------------------------------- dependencies
+ensure_deps() {
+	local missing=() apt_updated=0
+	need() { # need TEST PACKAGE
+		if ! eval "$1" >/dev/null 2>&1; then missing+=("$2"); fi
+	}
+	need 'test -x /usr/bin/tini-static' tini
+	need 'command -v dumb-init' dumb-init
+	need 'command -v catatonit' catatonit
+	need 'command -v hyperfine' hyperfine
+	need 'command -v wrk' wrk
+	need 'command -v musl-gcc' musl-tools
+	need 'command -v unshare' util-linux
+	need 'command -v taskset' util-linux
+	need 'command -v gcc' gcc
+	need 'command -v strip' binutils
+	need 'test -f /usr/include/seccomp.h' libseccomp-dev
+	need 'command -v python3' python3
+	need 'command -v node' nodejs
+	need 'command -v ps' procps
+	need 'command -v pkill' procps
+	need 'command -v file' file
+	need 'command -v ss' iproute2
+	if [ ${#missing[@]} -gt 0 ]; then
+		local pkgs
+		pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+		log "installing from Debian: $pkgs"
+		[ "$(id -u)" = 0 ] || die "not root; install: $pkgs"
+		export DEBIAN_FRONTEND=noninteractive
+		# shellcheck disable=SC2086
+		if ! timeout 600 apt-get install -y --no-install-recommends $pkgs >"$RAW/apt.log" 2>&1; then
+			timeout 600 apt-get update >>"$RAW/apt.log" 2>&1
+			apt_updated=1
+			# shellcheck disable=SC2086
+			timeout 600 apt-get install -y --no-install-recommends $pkgs >>"$RAW/apt.log" 2>&1 ||
+				die "apt-get install failed (see $RAW/apt.log)"
+		fi
+		: "$apt_updated"
+	fi
+}
+ensure_deps
+[ "$(id -u)" = 0 ] || die "must run as root (PID namespaces, identity drop)"
+
+# -------------------------------------------------------------------- helpers
+build_helpers() {
+	local f
+	for f in floor orphans sigchild sigsend sysloop; do
+		timeout 120 musl-gcc -static -O2 -Wall -o "$B/$f" "$ROOT/bench/$f.c" || die "build $f"
+		cmdlog build 1 "musl-gcc -static -O2 -Wall -o build/bench/$f bench/$f.c"
+	done
+	timeout 120 gcc -O2 -Wall -o "$B/scload" "$ROOT/bench/scload.c" -lseccomp || die "build scload"
+	cmdlog build 1 "gcc -O2 -Wall -o build/bench/scload bench/scload.c -lseccomp"
+	timeout 10 "$B/scload" --emit-json "$B/docker-like.json" || die "scload --emit-json"
+	cmdlog build 1 "build/bench/scload --emit-json build/bench/docker-like.json"
+}
+log "building helpers into build/bench/ ($MODE run)"
+build_helpers
+
+# Measure a snapshot: build/shim may be rebuilt while a 10-minute run is going on.
+SHIM_SRC=$SHIM
+if [ -x "$SHIM" ]; then
+	cp "$SHIM" "$B/shim" && chmod 755 "$B/shim" && SHIM=$B/shim
+fi
+TINI=/usr/bin/tini-static
+DUMB=$(command -v dumb-init)
+CATA=$(command -v catatonit)
+HAVE_SHIM=0
+SHIM_NOTE=""
+if [ -x "$SHIM" ]; then
+	if out=$(timeout 10 "$SHIM" /bin/true 2>&1); then
+		HAVE_SHIM=1
+	else
+		SHIM_NOTE="build/shim present but \`build/shim /bin/true\` failed: $(printf '%s' "$out" | head -c 300)"
+		log "$SHIM_NOTE"
+	fi
+else
+	SHIM_NOTE="build/shim not built: shim columns are empty"
+	log "$SHIM_NOTE"
+fi
+# Does the shim load Docker-format JSON profiles (SHIM_SECCOMP=/path.json)?
+SHIM_JSON=0
+if [ "$HAVE_SHIM" = 1 ] && SHIM_SECCOMP=$B/docker-like.json timeout 10 "$SHIM" /bin/true >/dev/null 2>"$RAW/shim_json.err"; then
+	SHIM_JSON=1
+fi
+
+# ------------------------------------------------------------------- machine
+{
+	echo "kernel=$(uname -sr)"
+	echo "cpu=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo) x$(nproc)"
+	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "mode=$MODE"
+	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "shim=$HAVE_SHIM"
+	echo "shim_json=$SHIM_JSON"
+	echo "shim_note=$SHIM_NOTE"
+	echo "versions=tini $(dpkg-query -W -f '${Version}' tini 2>/dev/null), dumb-init $(dpkg-query -W -f '${Version}' dumb-init 2>/dev/null), catatonit $(dpkg-query -W -f '${Version}' catatonit 2>/dev/null), hyperfine $(hyperfine --version | awk '{print $2}'), wrk $(dpkg-query -W -f '${Version}' wrk 2>/dev/null), node $(node --version), musl $(dpkg-query -W -f '${Version}' musl 2>/dev/null), libseccomp $(dpkg-query -W -f '${Version}' libseccomp2 2>/dev/null)"
+	echo "shim_src=$SHIM_SRC copied to $SHIM at start, sha256 $( [ -x "$SHIM" ] && sha256sum "$SHIM" | cut -c1-16)"
+	echo "shim_version=$( [ -x "$SHIM" ] && timeout 10 "$SHIM" --version 2>/dev/null | tr '\n' ';' | sed 's/;$//')"
+	echo "git=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- shim seccomp 2>/dev/null || echo +dirty)"
+} >"$RAW/machine.txt"
+
+# --------------------------------------------------------------- 1. startup
+run_startup() {
+	log "startup: hyperfine, $SU_ROUNDS interleaved rounds x $SU_RUNS runs per command"
+	local r names=() cmds=() i
+	if [ "$HAVE_SHIM" = 1 ]; then names+=(shim); cmds+=("$SHIM /bin/true"); fi
+	names+=(tini-static dumb-init catatonit floor true)
+	cmds+=("$TINI -s /bin/true" "$DUMB /bin/true" "$CATA /bin/true" "$B/floor /bin/true" "/bin/true")
+	local hf=(hyperfine -N -i --style none --warmup "$SU_WARM" --runs "$SU_RUNS")
+	for ((r = 0; r < SU_ROUNDS; r++)); do
+		# rotate the order each round so no command always runs first
+		local ord=() n=${#cmds[@]}
+		for ((i = 0; i < n; i++)); do ord+=("${cmds[(i + r) % n]}"); done
+		timeout 600 "${hf[@]}" --export-json "$RAW/startup_a_$r.json" "${ord[@]}" >>"$RAW/startup.log" 2>&1 ||
+			log "startup round $r: hyperfine failed"
+		if [ "$HAVE_SHIM" = 1 ]; then
+			# SHIM_SECCOMP=off for the shim; the floor runs again as in-call reference
+			SHIM_SECCOMP=off timeout 600 "${hf[@]}" --export-json "$RAW/startup_b_$r.json" \
+				"$SHIM /bin/true" "$B/floor /bin/true" >>"$RAW/startup.log" 2>&1 ||
+				log "startup round $r (off): hyperfine failed"
+		fi
+	done
+	for i in "${!names[@]}"; do printf '%s\t%s\n' "${names[$i]}" "${cmds[$i]}"; done >"$RAW/startup_names.tsv"
+	cmdlog startup "$SU_ROUNDS" "timeout 600 ${hf[*]} --export-json build/bench/raw/startup_a_R.json $(printf "'%s' " "${cmds[@]}")"
+	[ "$HAVE_SHIM" = 1 ] && cmdlog startup "$SU_ROUNDS" "SHIM_SECCOMP=off timeout 600 ${hf[*]} --export-json build/bench/raw/startup_b_R.json '$SHIM /bin/true' '$B/floor /bin/true'"
+}
+
+# ------------------------------------------------------------ 2. size, RSS
+# find_ns_init PID: host PID of the first descendant of PID (depth <= 3) that
+# is PID 1 of a child PID namespace (NSpid has 2+ fields, the last one is 1).
+find_ns_init() {
+	local try level next p c nsp d
+	for ((try = 0; try < 25; try++)); do
+		level=$1
+		for ((d = 0; d < 3; d++)); do
+			next=""
+			for p in $level; do
+				for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+					nsp=$(awk '/^NSpid:/{print NF-1, $NF}' "/proc/$c/status" 2>/dev/null)
+					if [ "$nsp" = "2 1" ]; then echo "$c"; return 0; fi
+					next="$next $c"
+				done
+			done
+			level=$next
+		done
+		sleep 0.2
+	done
+	return 1
+}
+run_size() {
+	log "size (stripped) and VmRSS as idle PID 1 ($RSS_REPS reps)"
+	local name bin tmp=$RAW/strip.tmp
+	: >"$RAW/size.tsv"
+	while read -r name bin; do
+		[ -x "$bin" ] || continue
+		timeout 30 strip -o "$tmp" "$bin" 2>/dev/null || cp "$bin" "$tmp"
+		printf '%s\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$bin")" "$(stat -c %s "$tmp")" \
+			"$(file -b "$bin" 2>/dev/null | grep -q 'statically linked' && echo static || echo dynamic)" >>"$RAW/size.tsv"
+	done <<EOF
+shim $SHIM
+tini-static $TINI
+dumb-init $DUMB
+catatonit $CATA
+floor $B/floor
+EOF
+	rm -f "$tmp"
+	cmdlog size 1 "strip -o TMP BINARY; stat -c %s TMP   (BINARY: $SHIM $TINI $DUMB $CATA $B/floor)"
+
+	: >"$RAW/rss.tsv"
+	local rep names=() inits=() i
+	if [ "$HAVE_SHIM" = 1 ]; then names+=(shim); inits+=("$SHIM"); fi
+	names+=(tini-static dumb-init catatonit floor)
+	inits+=("$TINI --" "$DUMB --" "$CATA --" "$B/floor")
+	for ((rep = 0; rep < RSS_REPS; rep++)); do
+		local pids=()
+		for i in "${!inits[@]}"; do
+			# shellcheck disable=SC2086
+			timeout 20 unshare --pid --fork --mount-proc ${inits[$i]} sleep 5 2>>"$RAW/rss.err" &
+			pids+=($!)
+		done
+		sleep 1.5
+		for i in "${!inits[@]}"; do
+			local init kb
+			init=$(find_ns_init "${pids[$i]}")
+			kb=$(awk '/^VmRSS:/{print $2}' "/proc/$init/status" 2>/dev/null)
+			if [ -n "$init" ] && [ -n "$kb" ]; then
+				printf '%s\t%s\t%s\n' "${names[$i]}" "$rep" "$kb" >>"$RAW/rss.tsv"
+			else
+				printf '%s\t%s\tFAIL\n' "${names[$i]}" "$rep" >>"$RAW/rss.tsv"
+				{ echo "rss: no namespace init below pid ${pids[$i]} (${names[$i]})"; ps -ef --forest; } >>"$RAW/rss.err" 2>&1
+			fi
+			[ -n "$init" ] && kill -KILL "$init" 2>/dev/null
+		done
+		wait "${pids[@]}" 2>/dev/null
+	done
+	cmdlog rss "$RSS_REPS" "timeout 20 unshare --pid --fork --mount-proc INIT sleep 5 &  (INIT: $(printf "'%s' " "${inits[@]}")); after 1.5 s: VmRSS from /proc/<init host pid>/status (NSpid ... 1), then kill -KILL <init>"
+}
+
+# ---------------------------------------------------------------- 3. reaping
+run_reap() {
+	local n=10000 names=() inits=() rep ms i
+	if [ "$HAVE_SHIM" = 1 ]; then names+=(shim); inits+=("$SHIM"); fi
+	names+=(tini-static dumb-init catatonit)
+	inits+=("$TINI --" "$DUMB --" "$CATA --")
+	: >"$RAW/reap.tsv"
+	for ms in $REAP_SLEEPS; do
+		log "reaping: $n orphans, lifetime 0..$ms ms, $REAP_REPS reps per init"
+		for ((rep = 0; rep < REAP_REPS; rep++)); do
+			local cnt=${#inits[@]}
+			for ((j = 0; j < cnt; j++)); do
+				i=$(((j + rep) % cnt))
+				local t0 t1 out rc hz
+				t0=$(date +%s%N)
+				# shellcheck disable=SC2086
+				out=$(timeout 60 unshare --pid --fork --mount-proc ${inits[$i]} "$B/orphans" $n "$ms" 3000 2>>"$RAW/reap.err")
+				rc=$?
+				t1=$(date +%s%N)
+				hz=$(ps -eo stat= | grep -c '^Z')
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ms" "${names[$i]}" "$rep" "$rc" \
+					"$(((t1 - t0) / 1000000))" "$hz" "${out:-none}" >>"$RAW/reap.tsv"
+			done
+		done
+		cmdlog reap "$REAP_REPS" "timeout 60 unshare --pid --fork --mount-proc INIT build/bench/orphans $n $ms 3000  (INIT: $(printf "'%s' " "${inits[@]}"); then ps -eo stat= | grep -c '^Z' on the host)"
+	done
+}
+
+# ----------------------------------------------------------- 4. signal latency
+run_signal() {
+	log "signal forwarding: $SIG_ROUNDS rounds x $SIG_K trials per init, interleaved"
+	local specs=(direct "$B/sigchild $SIG_K")
+	local ns="unshare --pid --fork --mount-proc"
+	[ "$HAVE_SHIM" = 1 ] && specs+=(shim "$ns $SHIM $B/sigchild $SIG_K")
+	specs+=(tini-static "$ns $TINI -- $B/sigchild $SIG_K"
+		dumb-init "$ns $DUMB -- $B/sigchild $SIG_K"
+		catatonit "$ns $CATA -- $B/sigchild $SIG_K")
+	local bound=$((SIG_ROUNDS * ${#specs[@]} * (SIG_K / 10 + 10) + 60))
+	timeout "$bound" "$B/sigsend" "$SIG_K" "$SIG_ROUNDS" 20 "$RAW/signal.csv" "${specs[@]}" 2>>"$RAW/signal.err" ||
+		log "signal: sigsend exited $?"
+	cmdlog signal 1 "timeout $bound build/bench/sigsend $SIG_K $SIG_ROUNDS 20 build/bench/raw/signal.csv $(printf "'%s' " "${specs[@]}")"
+}
+
+# ------------------------------------------------------- 5. seccomp per call
+run_syscall() {
+	log "seccomp cost per system call: $SC_ROUNDS interleaved runs per config"
+	local names=(none) cmds=("$B/sysloop $SC_INNER $SC_ITERS") envs=("")
+	if [ "$HAVE_SHIM" = 1 ]; then
+		names+=(shim-off shim-default)
+		cmds+=("$SHIM $B/sysloop $SC_INNER $SC_ITERS" "$SHIM $B/sysloop $SC_INNER $SC_ITERS")
+		envs+=("SHIM_SECCOMP=off" "")
+	fi
+	names+=(allow-all docker-like-runc)
+	cmds+=("$B/scload --allow-all -- $B/sysloop $SC_INNER $SC_ITERS" "$B/scload -- $B/sysloop $SC_INNER $SC_ITERS")
+	envs+=("" "")
+	if [ "$SHIM_JSON" = 1 ]; then
+		names+=(docker-like-shim)
+		cmds+=("$SHIM $B/sysloop $SC_INNER $SC_ITERS")
+		envs+=("SHIM_SECCOMP=$B/docker-like.json")
+	fi
+	: >"$RAW/syscall.tsv"
+	local r i
+	for ((r = 0; r < SC_ROUNDS; r++)); do
+		local cnt=${#cmds[@]}
+		for ((j = 0; j < cnt; j++)); do
+			i=$(((j + r) % cnt))
+			# shellcheck disable=SC2086
+			env ${envs[$i]} timeout 120 taskset -c 1 ${cmds[$i]} >"$RAW/sys.out" 2>>"$RAW/syscall.err"
+			local rc=$?
+			awk -v n="${names[$i]}" -v r="$r" -v rc="$rc" '
+				/^# Seccomp:/ { sc=$3; nf=$5; next }
+				NF==5 { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, r, $1, $2, $3, sc, nf, rc, $4, $5 }' \
+				"$RAW/sys.out" >>"$RAW/syscall.tsv"
+			[ -s "$RAW/sys.out" ] || printf '%s\t%s\tFAIL\t\t\t\t\t%s\t\t\n' "${names[$i]}" "$r" "$rc" >>"$RAW/syscall.tsv"
+		done
+	done
+	rm -f "$RAW/sys.out"
+	for i in "${!cmds[@]}"; do
+		cmdlog syscall "$SC_ROUNDS" "${envs[$i]:+${envs[$i]} }timeout 120 taskset -c 1 ${cmds[$i]}"
+	done
+	# filter sizes, for the report
+	{
+		"$B/scload" --info -- /bin/true 2>&1 | sed 's/^/docker-like-runc\t/'
+		if [ "$HAVE_SHIM" = 1 ]; then
+			printf 'shim-default\t%s (embedded; from `shim --version`)\n' \
+				"$(timeout 10 "$SHIM" --version 2>/dev/null | grep -i 'default profile' | head -1)"
+			if timeout 30 "$SHIM" --compile-profile "$B/docker-like.json" "$RAW/docker-like.bpf" >/dev/null 2>&1; then
+				printf 'docker-like-shim\t%s BPF insns (--compile-profile)\n' $(($(stat -c %s "$RAW/docker-like.bpf") / 8))
+			fi
+		fi
+	} >"$RAW/filters.tsv"
+}
+
+# ------------------------------------------------------------- 6. node HTTP
+run_http() {
+	local modes=() r m
+	if [ "$HAVE_SHIM" = 1 ]; then
+		modes=(default off)
+	else
+		modes=(none docker-like-runc) # harness check until build/shim exists
+	fi
+	log "node HTTP: $HTTP_ROUNDS rounds x ${modes[*]}, wrk ${HTTP_WARM}s warm-up + ${HTTP_DUR}s"
+	if ss -ltn 2>/dev/null | grep -q ":$PORT "; then
+		log "port $PORT busy; set BENCH_PORT"
+		return
+	fi
+	: >"$RAW/http.tsv"
+	local url=http://127.0.0.1:$PORT/
+	for ((r = 0; r < HTTP_ROUNDS; r++)); do
+		local ord=("${modes[@]}")
+		[ $((r % 2)) = 1 ] && ord=("${modes[1]}" "${modes[0]}") # ABBA order
+		for m in "${ord[@]}"; do
+			local pre=()
+			case $m in
+			default) pre=(env "$SHIM") ;;
+			off) pre=(env SHIM_SECCOMP=off "$SHIM") ;;
+			none) pre=(env) ;;
+			docker-like-runc) pre=(env "$B/scload" --) ;;
+			esac
+			local out=$RAW/node.out
+			: >"$out"
+			timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 "${pre[@]}" node "$ROOT/bench/server.js" "$PORT" >"$out" 2>&1 &
+			local tp=$! k
+			for ((k = 0; k < 200; k++)); do
+				grep -q listening "$out" && break
+				sleep 0.05
+			done
+			if ! grep -q listening "$out"; then
+				printf '%s\t%s\tFAIL\tno_listen:%s\n' "$r" "$m" "$(head -c 200 "$out" | tr '\t\n' '  ')" >>"$RAW/http.tsv"
+				kill -TERM "$tp" 2>/dev/null
+				wait "$tp" 2>/dev/null
+				continue
+			fi
+			if [ "$r" = 0 ]; then
+				local np
+				np=$(pgrep -n -x node)
+				{
+					printf '%s\t' "$m"
+					awk '/^(Uid|Seccomp|Seccomp_filters|NoNewPrivs):/{printf "%s %s  ", $1, $2}' "/proc/$np/status" 2>/dev/null
+					ss -ltnp 2>/dev/null | awk -v p=":$PORT" '$4 ~ p {printf "listen %s", $4}'
+					echo
+				} >>"$RAW/http_status.tsv"
+			fi
+			timeout $((HTTP_WARM + 30)) taskset -c 0 wrk -t1 -c32 -d"${HTTP_WARM}s" "$url" >/dev/null 2>&1
+			timeout $((HTTP_DUR + 30)) taskset -c 0 wrk -t1 -c32 -d"${HTTP_DUR}s" --latency "$url" >"$RAW/wrk_${r}_$m.txt" 2>&1
+			local rps errs
+			rps=$(awk '/^Requests\/sec:/{print $2}' "$RAW/wrk_${r}_$m.txt")
+			errs=$(grep -E 'Socket errors|Non-2xx' "$RAW/wrk_${r}_$m.txt" | tr '\n' ' ')
+			printf '%s\t%s\t%s\t%s\n' "$r" "$m" "${rps:-FAIL}" "$errs" >>"$RAW/http.tsv"
+			# stop: TERM to the top process (shim forwards it to node)
+			pkill -TERM -P "$tp" 2>/dev/null
+			for ((k = 0; k < 100; k++)); do
+				kill -0 "$tp" 2>/dev/null || break
+				sleep 0.05
+			done
+			kill -KILL "$tp" 2>/dev/null
+			wait "$tp" 2>/dev/null
+		done
+	done
+	rm -f "$RAW/node.out"
+	for m in "${modes[@]}"; do
+		case $m in
+		default) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
+		off) cmdlog http "$HTTP_ROUNDS" "SHIM_SECCOMP=off timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
+		none) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 node bench/server.js $PORT" ;;
+		docker-like-runc) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 build/bench/scload -- node bench/server.js $PORT" ;;
+		esac
+	done
+	cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + 30)) taskset -c 0 wrk -t1 -c32 -d${HTTP_WARM}s $url  (warm-up, discarded)"
+	cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_DUR + 30)) taskset -c 0 wrk -t1 -c32 -d${HTTP_DUR}s --latency $url"
+}
+
+START=$(date +%s)
+want startup && run_startup
+want size && run_size
+want reap && run_reap
+want signal && run_signal
+want syscall && run_syscall
+want http && run_http
+{
+	echo "elapsed_s=$(($(date +%s) - START))"
+	echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+} >>"$RAW/machine.txt"
+
+timeout 120 python3 "$ROOT/bench/summarize.py" "$RAW" >"$B/results.md" || die "summarize.py failed"
+cat "$B/results.md"
+log "report written to build/bench/results.md (raw data in build/bench/raw/)"
+exit 0
+}
