@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <json-c/json.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -14,6 +15,12 @@
 
 #include "exitcode.h"
 #include "log.h"
+
+#if defined(__x86_64__)
+#define STUB_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define STUB_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
 
 #define MAX_DEPTH 16
 #define MAX_ERRNO 4095
@@ -29,6 +36,7 @@ struct ctx {
 	const char *source;
 	scmp_filter_ctx enforce, complain;
 	uint32_t enforce_default, complain_default;
+	int max_nr; /* highest native syscall number the profile names */
 	json_object *out_syscalls; /* effective rules, OCI form */
 	bool docker;
 	bool failed;
@@ -350,6 +358,8 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 			log_warn("seccomp profile %s: unknown syscall \"%s\" skipped", c->source, sys);
 			continue;
 		}
+		if (nr > c->max_nr)
+			c->max_nr = nr;
 		rc = add_rule(c, c->enforce, act, nr, sys, args, nargs, same_index);
 		if (!rc && !is_bootstrap(sys))
 			rc = add_rule(c, c->complain, complain_action(act, true), nr, sys, args, nargs, same_index);
@@ -486,6 +496,29 @@ static int load_flags(struct ctx *c, json_object *root, json_object *out)
 	return 0;
 }
 
+/* As runc does: a syscall newer than any the profile names gets ENOSYS,
+ * not the profile's default, so libc and libuv fall back to older calls
+ * instead of failing. Prepended for the native ABI (x32 numbers excluded). */
+#define STUB_LEN 6
+static bool wants_enosys_stub(const struct ctx *c)
+{
+	uint32_t def = c->enforce_default;
+	return c->max_nr > 0 && def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
+}
+
+static void write_enosys_stub(struct sock_filter *stub, int max_nr)
+{
+	const struct sock_filter code[STUB_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),                    /* arch */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_AUDIT_ARCH, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),                    /* nr */
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 2, 0),   /* x32: the profile decides */
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max_nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS)),
+	};
+	memcpy(stub, code, sizeof code);
+}
+
 static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, unsigned short *len)
 {
 	size_t bytes = 0;
@@ -496,16 +529,21 @@ static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, u
 			   bytes / sizeof(struct sock_filter), BPF_MAXINSNS);
 	if (rc)
 		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
-	*prog = malloc(bytes);
+	size_t stub = wants_enosys_stub(c) ? STUB_LEN : 0;
+	if (bytes / sizeof(struct sock_filter) + stub > BPF_MAXINSNS)
+		return bad(c, "the compiled filter is too long for the kernel");
+	*prog = malloc(bytes + stub * sizeof(struct sock_filter));
 	if (!*prog)
 		return bad(c, "out of memory");
-	rc = seccomp_export_bpf_mem(f, *prog, &bytes);
+	rc = seccomp_export_bpf_mem(f, *prog + stub, &bytes);
 	if (rc) {
 		free(*prog);
 		*prog = NULL;
 		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
 	}
-	*len = (unsigned short)(bytes / sizeof(struct sock_filter));
+	if (stub)
+		write_enosys_stub(*prog, c->max_nr);
+	*len = (unsigned short)(bytes / sizeof(struct sock_filter) + stub);
 	return 0;
 }
 

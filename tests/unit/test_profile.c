@@ -79,6 +79,24 @@ static void docker_format_evaluates_includes_for_no_capabilities(void **state)
 	filter_pair_free(&f);
 }
 
+/* runc's rule: numbers above the profile's highest get ENOSYS, not EPERM. */
+static void newer_syscalls_get_enosys_under_an_eperm_default(void **state)
+{
+	(void)state;
+	struct filter_pair f;
+	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,\"syscalls\":"
+				 "[{\"names\":[\"read\",\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"}]}", &f, NULL), 0);
+	/* mount (165) is the highest named: the stub compares against it. */
+	assert_int_equal(f.enforce[4].code, BPF_JMP | BPF_JGT | BPF_K);
+	assert_int_equal(f.enforce[4].k, 165);
+	assert_int_equal(f.enforce[5].k, 0x00050000u | 38);
+	filter_pair_free(&f);
+	/* With ENOSYS as the default there is nothing to add. */
+	assert_int_equal(compile(MINIMAL, &f, NULL), 0);
+	assert_int_not_equal(f.enforce[4].code, BPF_JMP | BPF_JGT | BPF_K);
+	filter_pair_free(&f);
+}
+
 static void allow_by_default_profile_compiles(void **state)
 {
 	(void)state;
@@ -172,6 +190,7 @@ int main(void)
 		cmocka_unit_test(docker_format_evaluates_includes_for_no_capabilities),
 		cmocka_unit_test(unknown_syscall_names_are_skipped_with_a_warning),
 		cmocka_unit_test(allow_by_default_profile_compiles),
+		cmocka_unit_test(newer_syscalls_get_enosys_under_an_eperm_default),
 		cmocka_unit_test(malformed_profiles_are_refused_with_one_line),
 		cmocka_unit_test(nul_byte_is_refused),
 	};
