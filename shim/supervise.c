@@ -96,6 +96,8 @@ static void signal_descendants(const struct state *s, int sig)
 			log_debug("kill(-%d): %s", (int)s->opts->child, strerror(errno));
 		return;
 	}
+	/* The main child's group holds most of them, reparented or not. */
+	kill(-s->opts->child, sig);
 	ssize_t n;
 	size_t carry = 0;
 	while ((n = read(fd, buf + carry, sizeof buf - 1 - carry)) > 0) {
@@ -227,6 +229,9 @@ int supervise(const struct supervise_opts *opts, int sigfd)
 			signal_descendants(&s, SIGCONT);
 			arm(s.timerfd, opts->grace_seconds);
 		}
+		/* Orphans reparented to a subreaper after the KILL get theirs too. */
+		if (s.phase == KILLED && !none_left && !opts->pid1)
+			signal_descendants(&s, SIGKILL);
 		if (s.gave_up) {
 			log_warn("some descendants could not be signalled; leaving them to the kernel");
 			break;

@@ -195,9 +195,11 @@ static int cmd_ignore_term(int seconds)
 	return 0;
 }
 
-/* Leaves a grandchild that keeps stdout open and ignores nothing. */
-static int cmd_leave_grandchild(int seconds)
+/* Leaves a grandchild that keeps stdout open (and ignores TERM if asked). */
+static int cmd_leave_grandchild(int seconds, int ignore_term)
 {
+	if (ignore_term)
+		signal(SIGTERM, SIG_IGN);
 	pid_t p = fork();
 	if (p == 0) {
 		for (int i = 0; i < seconds; i++)
@@ -267,7 +269,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "ignore-term") && argc > 2)
 		return cmd_ignore_term(atoi(argv[2]));
 	if (!strcmp(cmd, "grandchild") && argc > 2)
-		return cmd_leave_grandchild(atoi(argv[2]));
+		return cmd_leave_grandchild(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "ignore-term"));
 	if (!strcmp(cmd, "sleep") && argc > 2) {
 		sleep((unsigned)atoi(argv[2]));
 		return 0;

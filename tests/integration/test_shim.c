@@ -321,6 +321,24 @@ static void grandchild_holding_stdout_does_not_hang_pid1(void **state)
 	assert_true(r.seconds < 10);
 }
 
+static void descendants_ignoring_term_are_killed_after_the_grace(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_GRACE_SECONDS=1"), ARGS((char *)probe, "grandchild", "60", "ignore-term"), &r, 30);
+	print_message("%.2fs %s%s", r.seconds, r.out, r.err);
+	assert_int_equal(r.status, 0); /* the main child's status, not the KILLed one's */
+	assert_true(r.seconds >= 0.9 && r.seconds < 10);
+	/* Outside a PID namespace too, as a subreaper. */
+	run_shim(false, ENV("SHIM_GRACE_SECONDS=1"), ARGS((char *)probe, "grandchild", "60", "ignore-term"), &r, 30);
+	assert_int_equal(r.status, 0);
+	assert_true(r.seconds >= 0.9 && r.seconds < 10);
+	int gc = 0;
+	assert_int_equal(sscanf(strstr(r.out, "grandchild "), "grandchild %d", &gc), 1);
+	assert_int_equal(kill(gc, 0), -1);
+	assert_int_equal(errno, ESRCH);
+}
+
 static char group_record2[64];
 
 static void send_hup_then_term(pid_t pid)
@@ -1170,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(exec_format_error_has_no_shell_fallback),
 		cmocka_unit_test(subreaper_outside_pid1_cleans_up_descendants),
 		cmocka_unit_test(grandchild_holding_stdout_does_not_hang_pid1),
+		cmocka_unit_test(descendants_ignoring_term_are_killed_after_the_grace),
 		cmocka_unit_test(group_mode_signals_the_process_group),
 		cmocka_unit_test(stop_timeout_kills_a_child_that_ignores_term),
 		cmocka_unit_test(term_at_start_is_not_lost),
