@@ -103,7 +103,7 @@ static char *read_profile(const char *path, size_t *len)
 	buf[got] = '\0';
 	*len = got;
 out:
-	close(fd);
+	(void)close(fd);
 	return buf;
 }
 
@@ -282,7 +282,7 @@ int filter_compile_file(const char *in, const char *out)
 	filter_pair_free(&pair);
 	if (rc) {
 		if (fd >= 0)
-			unlink(tmp);
+			(void)unlink(tmp);
 		log_error("%s: %s", out, strerror(err));
 		return EXIT_SYSTEM;
 	}

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 #ifndef SHIM_NO_PID1_FILTER
 	/* From here on PID 1 only waits, signals, reads its fds and writes stderr. */
 	if ((rc = filter_confine_pid1())) {
-		kill(child, SIGKILL);
+		(void)kill(child, SIGKILL);
 		return rc;
 	}
 #endif

@@ -70,7 +70,7 @@ static pid_t tgid_of(pid_t tid)
 	if (fd < 0)
 		return tid;
 	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	(void)close(fd);
 	if (n <= 0)
 		return tid;
 	buf[n] = '\0';
@@ -87,7 +87,7 @@ static void read_comm(pid_t pid, char *comm, size_t size)
 	if (fd < 0)
 		return;
 	ssize_t n = read(fd, comm, size - 1);
-	close(fd);
+	(void)close(fd);
 	if (n <= 0) {
 		snprintf(comm, size, "?");
 		return;

@@ -142,7 +142,7 @@ static int child_main(void *arg)
 		if (req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
 			if (send_fd(a->listener_sock, (int)fd))
 				report(a->error_fd, STAGE_FILTER, errno, "handing the listener to PID 1");
-			close((int)fd);
+			(void)close((int)fd);
 		}
 	}
 
@@ -191,8 +191,8 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	}
 	if (want_listener && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock)) {
 		log_error("socketpair: %s", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
+		(void)close(pipefd[0]);
+		(void)close(pipefd[1]);
 		return EXIT_SYSTEM;
 	}
 
@@ -211,13 +211,13 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 			  CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 #endif
 	int clone_errno = errno;
-	close(pipefd[1]);
+	(void)close(pipefd[1]);
 	if (sock[1] >= 0)
-		close(sock[1]);
+		(void)close(sock[1]);
 	if (pid < 0) {
-		close(pipefd[0]);
+		(void)close(pipefd[0]);
 		if (sock[0] >= 0)
-			close(sock[0]);
+			(void)close(sock[0]);
 		log_error("starting the child: %s", strerror(clone_errno));
 		return EXIT_SYSTEM;
 	}
@@ -227,18 +227,18 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	do
 		n = read(pipefd[0], &f, sizeof f);
 	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
+	(void)close(pipefd[0]);
 
 	if (n == 0) {
 		*pid_out = pid;
 		if (want_listener) {
 			*listener_fd = receive_fd(sock[0]);
-			close(sock[0]);
+			(void)close(sock[0]);
 			if (*listener_fd < 0) {
 				/* The child runs but nothing would answer its notifications. */
 				log_error("seccomp: no listener from the child; stopping it");
-				kill(pid, SIGKILL);
-				waitpid(pid, NULL, 0);
+				(void)kill(pid, SIGKILL);
+				(void)waitpid(pid, NULL, 0);
 				return EXIT_SECCOMP;
 			}
 		}
@@ -246,7 +246,7 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	}
 
 	if (sock[0] >= 0)
-		close(sock[0]);
+		(void)close(sock[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

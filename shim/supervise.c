@@ -79,7 +79,8 @@ static void arm(int timerfd, unsigned seconds)
 }
 
 /* Signals every descendant: as PID 1, all other processes of the namespace;
- * as a subreaper, our children (grandchildren follow as they are reparented). */
+ * as a subreaper, our children (grandchildren follow as they are reparented).
+ * Best effort by nature: a process may be gone, or not ours to signal. */
 static void signal_descendants(const struct state *s, int sig)
 {
 	if (s->opts->pid1) {
@@ -97,7 +98,7 @@ static void signal_descendants(const struct state *s, int sig)
 		return;
 	}
 	/* The main child's group holds most of them, reparented or not. */
-	kill(-s->opts->child, sig);
+	(void)kill(-s->opts->child, sig);
 	ssize_t n;
 	size_t carry = 0;
 	while ((n = read(fd, buf + carry, sizeof buf - 1 - carry)) > 0) {
@@ -108,13 +109,13 @@ static void signal_descendants(const struct state *s, int sig)
 			*space = '\0';
 			long pid = strtol(p, NULL, 10);
 			if (pid > 0)
-				kill((pid_t)pid, sig);
+				(void)kill((pid_t)pid, sig);
 			p = space + 1;
 		}
 		carry = strlen(p);
 		memmove(buf, p, carry);
 	}
-	close(fd);
+	(void)close(fd);
 }
 
 /* Reaps every child that is ready. Returns true when none is left. */
@@ -168,7 +169,7 @@ static void on_timer(struct state *s)
 		log_warn("child did not stop within %us; sending KILL to its process group",
 			 s->opts->stop_timeout);
 		if (kill(-s->opts->child, SIGKILL) && errno == ESRCH)
-			kill(s->opts->child, SIGKILL);
+			(void)kill(s->opts->child, SIGKILL);
 		break;
 	case DRAINING:
 		log_info("descendants still running after %us; sending KILL", s->opts->grace_seconds);
@@ -189,7 +190,7 @@ int supervise(const struct supervise_opts *opts, int sigfd)
 	s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (s.timerfd < 0) {
 		log_error("timerfd_create: %s", strerror(errno));
-		kill(opts->child, SIGKILL);
+		(void)kill(opts->child, SIGKILL);
 		return EXIT_SYSTEM;
 	}
 	struct pollfd pfd[3] = {
@@ -213,7 +214,7 @@ int supervise(const struct supervise_opts *opts, int sigfd)
 			opts->on_notify(pfd[2].fd);
 		if (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			/* Every process under the filter is gone. */
-			close(pfd[2].fd);
+			(void)close(pfd[2].fd);
 			pfd[2].fd = -1;
 		}
 
@@ -243,12 +244,12 @@ int supervise(const struct supervise_opts *opts, int sigfd)
 		while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			log_error("poll: %s", strerror(errno));
-			kill(opts->child, SIGKILL);
+			(void)kill(opts->child, SIGKILL);
 			return EXIT_SYSTEM;
 		}
 	}
-	close(s.timerfd);
+	(void)close(s.timerfd);
 	if (pfd[2].fd >= 0)
-		close(pfd[2].fd);
+		(void)close(pfd[2].fd);
 	return supervise_exit_code(s.main_status);
 }
