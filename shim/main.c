@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "log.h"
 #include "notify.h"
+#include "path.h"
 #include "spawn.h"
 #include "supervise.h"
 
@@ -42,14 +43,32 @@ static int print_version(void)
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }
 
+/* --check COMMAND: where the search would find it (as root, before the drop). */
+static const char *find_command(const struct shim_config *cfg, char *buf, size_t size)
+{
+	struct path_walk walk;
+	path_walk_init(&walk, cfg->command[0], cfg->path, cfg->fallback_path);
+	while (path_walk_next(&walk, buf, size))
+		if (access(buf, X_OK) == 0)
+			return buf;
+	return NULL;
+}
+
 static int check_summary(const struct shim_config *cfg, const struct identity *id,
 			 const struct filter_setup *f)
 {
+	char found[4096];
+	const char *command = cfg->command ? find_command(cfg, found, sizeof found) : "";
+	if (!command) {
+		log_error("%s: not found in PATH (%s) or the fallback (%s)", cfg->command[0],
+			  cfg->path ? cfg->path : SHIM_DEFAULT_PATH, cfg->fallback_path);
+		return EXIT_NOTFOUND;
+	}
 	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s\n",
 	       (unsigned)id->uid, (unsigned)id->gid, cfg->user_explicit ? "SHIM_USER" : "default",
 	       f->off ? "off" : cfg->seccomp, f->off ? "" : " ", f->off ? "" : f->kind,
 	       f->off ? 0u : f->prog.len, cfg->seccomp_mode == SECCOMP_MODE_COMPLAIN ? "complain" : "enforce",
-	       cfg->fallback_path, cfg->command ? ", command " : "", cfg->command ? cfg->command[0] : "");
+	       cfg->fallback_path, cfg->command ? ", command " : "", command);
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }
 

@@ -804,6 +804,23 @@ static void broken_profiles_run_nothing(void **state)
 	assert_string_equal(r.out, "");
 }
 
+static void check_validates_and_runs_nothing(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(false, NULL, ARGS("--check", "probe-not-here"), &r, 20);
+	assert_int_equal(r.status, 127);
+	assert_non_null(strstr(r.err, "probe-not-here: not found in PATH"));
+	run_shim(false, ENV("SHIM_SECCOMP_MODE=complain"), ARGS("--check", (char *)probe, "exit", "9"), &r, 20);
+	assert_int_equal(r.status, 0); /* not the command's 9: nothing ran */
+	assert_non_null(strstr(r.out, "shim: ok: user 65532:65532 (default), seccomp default embedded"));
+	assert_non_null(strstr(r.out, "complain"));
+	assert_non_null(strstr(r.out, probe));
+	run_shim(false, ENV("SHIM_GROUP=perhaps"), ARGS("--check"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.out, "");
+}
+
 static void printed_profile_loads_back_to_the_same_bpf(void **state)
 {
 	(void)state;
@@ -1206,6 +1223,7 @@ int main(void)
 		cmocka_unit_test(escape_syscalls_are_denied),
 		cmocka_unit_test(complain_mode_reports_and_continues),
 		cmocka_unit_test(broken_profiles_run_nothing),
+		cmocka_unit_test(check_validates_and_runs_nothing),
 		cmocka_unit_test(printed_profile_loads_back_to_the_same_bpf),
 		cmocka_unit_test(bad_inputs_table),
 		cmocka_unit_test(ten_thousand_zombies_are_reaped),
