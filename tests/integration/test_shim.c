@@ -653,6 +653,28 @@ static void chart_start_as_1000_runs_as_1000(void **state)
 	assert_non_null(strstr(r.err, "SHIM_USER asks for 65532:65532, which needs a root start"));
 }
 
+/* Kubernetes root start with capabilities dropped but for the three the drop needs. */
+static void root_start_with_only_setuid_setgid_setpcap(void **state)
+{
+	(void)state;
+	struct result r;
+	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+			 "/usr/bin/setpriv", "--bounding-set=-all,+setuid,+setgid,+setpcap", "--inh-caps=-all", "--",
+			 (char *)shim, (char *)probe, "status", NULL };
+	run_env(argv, base_env, &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "65532", "65532");
+	assert_true(has_line(r.out, "CapBnd:\t0000000000000000"));
+	/* Without CAP_SETUID the drop cannot happen: refused, nothing runs as root. */
+	char *no_setuid[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+			      "/usr/bin/setpriv", "--bounding-set=-all,+setgid,+setpcap", "--inh-caps=-all", "--",
+			      (char *)shim, (char *)probe, "status", NULL };
+	run_env(no_setuid, base_env, &r, 20);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "identity: setresuid: Operation not permitted"));
+}
+
 static void numeric_uid_without_passwd_entry(void **state)
 {
 	(void)state;
@@ -1216,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(root_start_drops_to_65532),
 		cmocka_unit_test(pid1_is_unprivileged_and_confined),
 		cmocka_unit_test(chart_start_as_1000_runs_as_1000),
+		cmocka_unit_test(root_start_with_only_setuid_setgid_setpcap),
 		cmocka_unit_test(numeric_uid_without_passwd_entry),
 		cmocka_unit_test(explicit_root_target_warns),
 		cmocka_unit_test(names_resolve_from_passwd_and_group),
