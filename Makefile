@@ -25,7 +25,7 @@ SHIM_HDRS := $(wildcard shim/*.h)
 
 all: $(B)/shim
 
-$(B)/deps.stamp: scripts/deps.sh
+$(B)/deps.stamp: scripts/deps.sh scripts/retry.sh
 	bash scripts/deps.sh
 
 $(B)/bpfgen: seccomp/bpfgen.c shim/profile.c shim/log.c $(SHIM_HDRS) $(B)/deps.stamp

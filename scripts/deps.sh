@@ -37,15 +37,8 @@ run() {
     fi
 }
 
-# retry CMD...: network commands get 3 tries.
-retry() {
-    local i
-    for i in 1 2 3; do
-        "$@" && return 0
-        [[ $i == 3 ]] || { say "retrying in $((i * 5))s: $*"; sleep $((i * 5)); }
-    done
-    return 1
-}
+# shellcheck source=retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 # Upstream version from an installed pkg-config file.
 pc_version() { sed -n 's/^Version: *//p' "$1" 2>/dev/null | head -n1; }

@@ -9,14 +9,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/build/test-deps
 mkdir -p "$OUT"
 say() { echo "test-deps: $*"; }
-retry() {
-    local i
-    for i in 1 2 3; do
-        "$@" && return 0
-        [[ $i == 3 ]] || { say "retrying in $((i * 5))s: $*"; sleep $((i * 5)); }
-    done
-    return 1
-}
+# shellcheck source=retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 need=()
 for pkg in util-linux libcmocka-dev valgrind clang libclang-rt-14-dev python3 make g++ nodejs; do
