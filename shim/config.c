@@ -105,18 +105,6 @@ int parse_signal(const char *s, int *out)
 	return -1;
 }
 
-const char *signal_name(int sig, char *buf, unsigned size)
-{
-	for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
-		if (signal_names[i].sig == sig)
-			return signal_names[i].name;
-	if (sig >= RTMIN && sig <= SIGRTMAX)
-		snprintf(buf, size, "RTMIN+%d", sig - RTMIN);
-	else
-		snprintf(buf, size, "%d", sig);
-	return buf;
-}
-
 int parse_log_level(const char *s, enum log_level *out)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };

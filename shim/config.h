@@ -54,9 +54,6 @@ int parse_bool(const char *s, bool *out);
 int parse_signal(const char *s, int *out);
 int parse_log_level(const char *s, enum log_level *out);
 
-/* "TERM" for SIGTERM, "RTMIN+3" for real-time ones; for messages. */
-const char *signal_name(int sig, char *buf, unsigned size);
-
 void config_usage(void);
 
 #endif

@@ -13,7 +13,7 @@ void log_set_level(enum log_level level)
 	current_level = level;
 }
 
-int log_enabled(enum log_level level)
+static int log_enabled(enum log_level level)
 {
 	return level <= current_level;
 }

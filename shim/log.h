@@ -4,7 +4,6 @@
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
-int log_enabled(enum log_level level);
 
 /* One line on stderr: "shim: TAG: message". Never allocates. */
 void log_line(enum log_level level, const char *tag, const char *fmt, ...)

@@ -28,7 +28,10 @@
  * value cannot be told from an overflow and is refused. */
 #define MAX_ARG_VALUE (UINT64_MAX - 1)
 
-const char *const profile_bootstrap_syscalls[] = {
+/* Syscalls the child makes between installing the filter and execve; the
+ * complain variant always allows them, since nothing could answer a
+ * notification before PID 1 holds the listener. */
+static const char *const profile_bootstrap_syscalls[] = {
 	"write", "close", "sendmsg", "execve", "execveat", "exit", "exit_group", NULL,
 };
 

@@ -14,11 +14,6 @@ struct filter_pair {
 	unsigned short complain_len;
 };
 
-/* Syscalls the child makes between installing the filter and execve; the
- * complain variant always allows them, since nothing could answer a
- * notification before PID 1 holds the listener. */
-extern const char *const profile_bootstrap_syscalls[];
-
 /* Compiles an OCI runtime-spec or Docker seccomp profile (JSON text) with
  * libseccomp. SOURCE names it in messages. When effective is not NULL it
  * receives the profile as evaluated here, in OCI form (malloc'd).
