@@ -154,23 +154,20 @@ static int cap_clear_all(void)
 	return (int)syscall(SYS_capset, &hdr, data);
 }
 
-/* 1 when CAP is in the bounding set, 0 when not, -1 past the last one. */
-static int bounding_has(int cap)
+/* One pass over every capability the kernel knows (PR_CAPBSET_READ fails
+ * past the last): whether any is left in the bounding or ambient set. */
+static void scan_capabilities(bool *bounding_left, bool *ambient_left)
 {
-	int r = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
-	return r < 0 ? -1 : r;
-}
-
-static bool bounding_empty(void)
-{
+	*bounding_left = *ambient_left = false;
 	for (int cap = 0; cap < 64; cap++) {
-		int r = bounding_has(cap);
-		if (r < 0)
+		int in_bounding = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
+		if (in_bounding < 0)
 			break;
-		if (r)
-			return false;
+		if (in_bounding)
+			*bounding_left = true;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0, 0) > 0)
+			*ambient_left = true;
 	}
-	return true;
 }
 
 /* Drops every capability up to the kernel's last: EINVAL past it. */
@@ -210,11 +207,16 @@ static int verify(const struct identity *id, bool require_empty_bounding)
 	for (int i = 0; i < 2; i++)
 		if (caps[i].effective || caps[i].permitted || caps[i].inheritable)
 			return mismatch("effective, permitted or inheritable capabilities remain");
-	for (int cap = 0; cap < 64 && bounding_has(cap) >= 0; cap++)
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0, 0) > 0)
-			return mismatch("ambient capabilities remain");
-	if (require_empty_bounding && !bounding_empty())
-		return mismatch("the capability bounding set is not empty");
+	bool bounding_left, ambient_left;
+	scan_capabilities(&bounding_left, &ambient_left);
+	if (ambient_left)
+		return mismatch("ambient capabilities remain");
+	if (bounding_left) {
+		if (require_empty_bounding)
+			return mismatch("the capability bounding set is not empty");
+		log_info("identity: capability bounding set not empty and cannot be changed; "
+			 "no_new_privs keeps it unused");
+	}
 	if (require_empty_bounding && getgroups(0, NULL) != 0)
 		return mismatch("supplementary groups remain");
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
@@ -298,9 +300,6 @@ static int apply_unprivileged(struct identity *id)
 	/* The runtime chose them (Kubernetes adds fsGroup and supplementalGroups). */
 	if (ngroups > 0)
 		log_info("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
-	if (!bounding_empty())
-		log_info("identity: capability bounding set not empty and cannot be changed; "
-			 "no_new_privs keeps it unused");
 	return verify(id, false);
 }
 
