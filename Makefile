@@ -1,4 +1,5 @@
 # make       builds build/shim (static musl), fetching and building its libraries first
+# make TARGET=aarch64  cross-builds build/aarch64/shim (aarch64.mk)
 # make test  runs every test: unit, integration, sanitizers, valgrind, fuzz smoke, end-to-end
 # make bench benchmarks; make fuzz fuzzes (FUZZ_SECONDS per target)
 .POSIX:
@@ -43,6 +44,7 @@ $(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(B)/deps.stamp Mak
 	@stat -c 'shim: %s bytes' $@
 
 include tests/tests.mk
+include aarch64.mk
 
 clean:
 	rm -rf $(B)/shim $(B)/bpfgen $(GEN) $(B)/tests $(B)/asan

@@ -23,6 +23,9 @@
 #else
 #error "unsupported architecture"
 #endif
+#if SHIM_FILTER_AUDIT_ARCH != NATIVE_AUDIT_ARCH
+#error "default_filter.h was generated for another architecture (bpfgen --arch)"
+#endif
 
 /* File layout of a compiled profile: this header, then the enforce and the
  * complain programs, native byte order, nothing after. */

@@ -16,11 +16,25 @@
 #include "exitcode.h"
 #include "log.h"
 
-#if defined(__x86_64__)
-#define STUB_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define STUB_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
+/* The architecture filters are compiled for: this machine's, or the build
+ * target's when bpfgen cross-compiles the embedded profiles. */
+static uint32_t target_arch;
+
+int profile_set_arch(const char *name)
+{
+	if (!strcmp(name, "x86_64"))
+		target_arch = SCMP_ARCH_X86_64;
+	else if (!strcmp(name, "aarch64"))
+		target_arch = SCMP_ARCH_AARCH64;
+	else
+		return -1;
+	return 0;
+}
+
+uint32_t profile_arch(void)
+{
+	return target_arch ? target_arch : seccomp_arch_native();
+}
 
 #define MAX_DEPTH 16
 #define MAX_ERRNO 4095
@@ -39,7 +53,7 @@ struct ctx {
 	const char *source;
 	scmp_filter_ctx enforce, complain;
 	uint32_t enforce_default, complain_default;
-	int max_nr; /* highest native syscall number the profile names */
+	int max_nr; /* highest syscall number the profile names on the target arch */
 	json_object *out_syscalls; /* effective rules, OCI form */
 	bool docker;
 	bool failed;
@@ -254,7 +268,7 @@ static bool in_string_array(json_object *arr, const char *s)
 
 static const char *docker_arch(void)
 {
-	uint32_t native = seccomp_arch_native();
+	uint32_t native = profile_arch();
 	if (native == SCMP_ARCH_X86_64)
 		return "amd64";
 	if (native == SCMP_ARCH_AARCH64)
@@ -361,8 +375,11 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 			log_warn("seccomp profile %s: unknown syscall \"%s\" skipped", c->source, sys);
 			continue;
 		}
-		if (nr > c->max_nr)
-			c->max_nr = nr;
+		/* Rules take the build host's numbers (libseccomp translates them
+		 * by name); the stub compares the target's. */
+		int target_nr = seccomp_syscall_resolve_name_arch(profile_arch(), sys);
+		if (target_nr > c->max_nr)
+			c->max_nr = target_nr;
 		rc = add_rule(c, c->enforce, act, nr, sys, args, nargs, same_index);
 		if (!rc && !is_bootstrap(sys))
 			rc = add_rule(c, c->complain, complain_action(act, true), nr, sys, args, nargs, same_index);
@@ -415,7 +432,7 @@ static int add_arch(struct ctx *c, const char *name, json_object *out_arches)
 
 static const char *native_arch_name(void)
 {
-	uint32_t native = seccomp_arch_native();
+	uint32_t native = profile_arch();
 	if (native == SCMP_ARCH_X86_64)
 		return "SCMP_ARCH_X86_64";
 	if (native == SCMP_ARCH_AARCH64)
@@ -459,8 +476,13 @@ static int load_arches(struct ctx *c, json_object *root, json_object *out)
 		}
 		return 0;
 	}
-	if (!json_object_object_get_ex(root, "architectures", &list) || json_object_is_type(list, json_type_null))
-		return 0; /* native only */
+	if (!json_object_object_get_ex(root, "architectures", &list) || json_object_is_type(list, json_type_null)) {
+		/* Native only: say which, so the printed profile is explicit. */
+		const char *native = native_arch_name();
+		if (native)
+			json_object_array_add(arches, json_object_new_string(native));
+		return 0;
+	}
 	if (!json_object_is_type(list, json_type_array))
 		return bad(c, "\"architectures\" must be an array");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -513,7 +535,7 @@ static void write_enosys_stub(struct sock_filter *stub, int max_nr)
 {
 	const struct sock_filter code[STUB_LEN] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),                    /* arch */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_AUDIT_ARCH, 0, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, profile_arch(), 0, 4),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),                    /* nr */
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 2, 0),   /* x32: the profile decides */
 		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max_nr, 0, 1),
@@ -586,6 +608,10 @@ static int compile_root(struct ctx *c, json_object *root, struct filter_pair *ou
 	c->complain = seccomp_init(c->complain_default);
 	if (!c->enforce || !c->complain)
 		return bad(c, "libseccomp could not create a filter");
+	if (profile_arch() != seccomp_arch_native() &&
+	    (seccomp_arch_add(c->enforce, profile_arch()) || seccomp_arch_remove(c->enforce, SCMP_ARCH_NATIVE) ||
+	     seccomp_arch_add(c->complain, profile_arch()) || seccomp_arch_remove(c->complain, SCMP_ARCH_NATIVE)))
+		return bad(c, "libseccomp cannot compile for the target architecture");
 	if (set_attrs(c, c->enforce) || set_attrs(c, c->complain))
 		return -1;
 

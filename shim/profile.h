@@ -2,6 +2,7 @@
 #define SHIM_PROFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct sock_filter;
 
@@ -22,5 +23,11 @@ int profile_compile(const char *json, size_t len, const char *source, struct fil
 		    char **effective);
 
 void filter_pair_free(struct filter_pair *f);
+
+/* Compile for another architecture than this machine's ("x86_64" or
+ * "aarch64"): bpfgen's cross builds. Returns -1 for an unknown name. */
+int profile_set_arch(const char *name);
+/* The architecture being compiled for (libseccomp's token = AUDIT_ARCH_*). */
+uint32_t profile_arch(void);
 
 #endif

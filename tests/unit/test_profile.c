@@ -182,6 +182,42 @@ static void nul_byte_is_refused(void **state)
 	assert_int_equal(profile_compile(data, sizeof data - 1, "test", &f, NULL), EXIT_SECCOMP);
 }
 
+static bool has_jeq(const struct filter_pair *f, uint32_t k)
+{
+	for (unsigned i = 0; i < f->enforce_len; i++)
+		if (f->enforce[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && f->enforce[i].k == k)
+			return true;
+	return false;
+}
+
+/* bpfgen --arch aarch64: the program checks the aarch64 arch value and
+ * aarch64's numbers (openat 56, x86_64's 257), the printed profile names it,
+ * and a native-only profile names this machine's arch. */
+static void profiles_compile_for_the_target_architecture(void **state)
+{
+	(void)state;
+	const char *json = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"openat\"],"
+			   "\"action\":\"SCMP_ACT_ALLOW\"}]}";
+	struct filter_pair f;
+	char *eff = NULL;
+	assert_int_equal(compile(json, &f, &eff), 0);
+	assert_true(has_jeq(&f, 0xc000003eu) && has_jeq(&f, 257) && !has_jeq(&f, 0xc00000b7u));
+	assert_non_null(strstr(eff, "\"SCMP_ARCH_X86_64\""));
+	filter_pair_free(&f);
+	free(eff);
+
+	assert_int_equal(profile_set_arch("aarch64"), 0);
+	int rc = compile(json, &f, &eff);
+	assert_int_equal(profile_set_arch("x86_64"), 0);
+	assert_int_equal(rc, 0);
+	assert_true(has_jeq(&f, 0xc00000b7u) && has_jeq(&f, 56) && !has_jeq(&f, 0xc000003eu));
+	assert_non_null(strstr(eff, "\"SCMP_ARCH_AARCH64\""));
+	assert_null(strstr(eff, "X86_64"));
+	filter_pair_free(&f);
+	free(eff);
+	assert_int_equal(profile_set_arch("mips"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +229,7 @@ int main(void)
 		cmocka_unit_test(newer_syscalls_get_enosys_under_an_eperm_default),
 		cmocka_unit_test(malformed_profiles_are_refused_with_one_line),
 		cmocka_unit_test(nul_byte_is_refused),
+		cmocka_unit_test(profiles_compile_for_the_target_architecture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
