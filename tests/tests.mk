@@ -56,7 +56,7 @@ test-e2e: $(B)/shim
 test-e2e-docker test-e2e-runc test-e2e-backstage: test-e2e-%: $(B)/shim
 	bash tests/e2e/run.sh $*
 
-test: all test-unit test-integration test-asan test-valgrind test-fuzz test-e2e
+test: all test-unit test-integration test-asan test-valgrind test-fuzz test-e2e test-aarch64
 
 .PHONY: test test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-backstage
 
