@@ -1,6 +1,6 @@
 # Sourced: a private apt configuration for Debian 12 arm64 binary packages,
-# under build/apt/arm64, made from the deb-src entries scripts/deps.sh writes
-# to build/apt/sources.list (same archive, same keyrings). It downloads .deb
+# under build/apt/arm64, for the Debian archive the system's own apt sources
+# name (same mirror, same keyrings). It downloads .deb
 # files only; nothing is installed, the system's apt sources and dpkg
 # architectures stay as they are.
 #
@@ -20,16 +20,35 @@ APT64=(-o "Dir::Etc::SourceList=$APT64_DIR/sources.list"
        -o "APT::Sandbox::User=root"
        -o "Acquire::Languages=none")
 
+# "URI SIGNED-BY" lines of the system's main Debian archive: from
+# scripts/archive.sh when present, else from the deb-src entries deps.sh wrote.
+apt64_entries() {
+    if [[ -f $ROOT/scripts/archive.sh ]]; then
+        # shellcheck source=/dev/null
+        . "$ROOT/scripts/archive.sh"
+        archive_entries
+    elif [[ -s $ROOT/build/apt/sources.list ]]; then
+        awk '$1 == "deb-src" { sb = "-"; u = $2; if ($2 ~ /^\[signed-by=/) { sb = $2; sub(/^\[signed-by=/, "", sb); sub(/\]$/, "", sb); u = $3 }
+              if (!seen[u]++) print u, sb }' "$ROOT/build/apt/sources.list"
+    else
+        echo "apt-arm64: no Debian archive known: run make (scripts/deps.sh) first" >&2
+        return 1
+    fi
+}
+
 apt64_update() {
-    local src=$ROOT/build/apt/sources.list
-    [[ -s $src ]] || { echo "apt-arm64: $src missing: run make (scripts/deps.sh) first" >&2; return 1; }
+    local uri sb entries
     mkdir -p "$APT64_DIR/lists/partial" "$APT64_DIR/cache/archives/partial" "$APT64_DIR/state" \
         "$APT64_DIR/sources.list.d"
     : >>"$APT64_DIR/status"
+    entries=$(apt64_entries) || return 1
     # Only bookworm (Debian 12): the same release as the build host.
-    awk '$1 == "deb-src" && / bookworm main$/ { $1 = "deb [arch=arm64]"; sub(/\[arch=arm64\] \[/, "[arch=arm64 "); print }' \
-        "$src" >"$APT64_DIR/sources.list.tmp"
-    [[ -s $APT64_DIR/sources.list.tmp ]] || { echo "apt-arm64: no bookworm entry in $src" >&2; return 1; }
+    while read -r uri sb; do
+        [[ -n $uri ]] || continue
+        if [[ $sb == - ]]; then echo "deb [arch=arm64] $uri bookworm main"
+        else echo "deb [arch=arm64 signed-by=$sb] $uri bookworm main"; fi
+    done <<<"$entries" >"$APT64_DIR/sources.list.tmp"
+    [[ -s $APT64_DIR/sources.list.tmp ]] || { echo "apt-arm64: no Debian archive entry" >&2; return 1; }
     if cmp -s "$APT64_DIR/sources.list.tmp" "$APT64_DIR/sources.list" &&
         [[ -n $(find "$APT64_DIR/lists" -name '*_Packages*' -mtime -1 2>/dev/null) ]]; then
         rm -f "$APT64_DIR/sources.list.tmp"
