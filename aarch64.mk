@@ -50,3 +50,10 @@ test-aarch64: $(X)/shim $(XT)/probe $(XT)/escape $(XT)/vmcheck $(B)/shim
 	bash tests/aarch64/run.sh
 
 .PHONY: aarch64 test-aarch64
+
+# Release check (slow: tens of minutes under emulation): `make` in an arm64
+# Debian 12 root, as `docker buildx build --platform linux/arm64` would.
+test-aarch64-native: $(X)/shim
+	bash tests/aarch64/native.sh
+
+.PHONY: test-aarch64-native

@@ -32,7 +32,7 @@ run() {
 # shellcheck source=apt-arm64.sh
 . "$ROOT/scripts/apt-arm64.sh"
 
-[[ -f $STAMP && $STAMP -nt ${BASH_SOURCE[0]} && -f $X/musl/lib/libseccomp.a && -f $X/musl/lib/libjson-c.a ]] && exit 0
+[[ -f $STAMP && $STAMP -nt ${BASH_SOURCE[0]} && $STAMP -nt $ROOT/scripts/apt-arm64.sh && -f $X/musl/lib/libseccomp.a && -f $X/musl/lib/libjson-c.a ]] && exit 0
 [[ -f $B/deps.stamp ]] || die "build/deps.stamp missing: the host libraries come first (make)"
 [[ $(id -u) == 0 ]] || die "must run as root (installs the cross compiler with apt-get)"
 mkdir -p "$X" "$LOGS"
