@@ -25,9 +25,10 @@ die() { echo "test-aarch64: error: $*" >&2; exit 1; }
 . "$ROOT/scripts/apt-arm64.sh"
 
 need=()
-for p in qemu-system-arm qemu-user-static cpio; do
+for p in qemu-system-arm qemu-user-static cpio python3; do
     [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || need+=("$p")
 done
+[[ ${AARCH64_NODE:-1} == 0 ]] || command -v npm >/dev/null || need+=(npm)
 if ((${#need[@]})); then
     say "installing ${need[*]}"
     retry apt-get update -qq
