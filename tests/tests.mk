@@ -53,12 +53,12 @@ test-integration: $(B)/shim $(T)/probe $(T)/escape $(T)/integration test-deps
 test-e2e: $(B)/shim
 	bash tests/e2e/run.sh
 
-test-e2e-docker test-e2e-runc test-e2e-backstage: test-e2e-%: $(B)/shim
+test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage: test-e2e-%: $(B)/shim
 	bash tests/e2e/run.sh $*
 
 test: all test-unit test-integration test-asan test-valgrind test-fuzz test-e2e test-aarch64
 
-.PHONY: test test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-backstage
+.PHONY: test test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)

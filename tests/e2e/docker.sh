@@ -184,4 +184,55 @@ run_case uid1000 1000 1000 2 --user 1000:1000 --group-add 1000 --cap-drop ALL \
 # 4. no runtime seccomp at all: the filter node runs under is the shim's own.
 run_case unconfined 65532 65532 1 --security-opt seccomp=unconfined
 
+# ---------------------------------------------------------------------------------------------
+# The runtime matrix (matrix.sh, scenarios a-h) on the same private dockerd, with an image
+# `docker import`ed from the distroless-like rootfs + /shim + fixtures.
+source "$E2E_DIR/matrix.sh"
+ensure_pkgs catatonit tmux || fail "install catatonit and tmux"
+MX_IMG=shim-e2e/matrix:latest
+MX_TAR="$E2E_TMP/matrix-rootfs.tar"
+mx_rootfs_tar "$MX_TAR" && timeout 300 "$DOCKER" import -c 'ENTRYPOINT ["/shim"]' -c 'USER 0:0' \
+    -c 'WORKDIR /app' -c "ENV PATH=$MX_PATH" "$MX_TAR" "$MX_IMG" >/dev/null
+report $? "docker import of the matrix image"
+rm -f "$MX_TAR"
+RT_NAME=docker
+RT_STOP_TIMEOUT=10   # docker stop's default
+RT_INIT_DESC="docker run --init: docker-init (tini)"
+dk_opts() {   # O_* -> docker run options in DK_OPTS
+    DK_OPTS=(--network host)
+    [ -n "$O_USER" ] && DK_OPTS+=(--user "$O_USER")
+    [ "$O_DROPALL" = 1 ] && DK_OPTS+=(--cap-drop ALL)
+    [ "$O_NNP" = 1 ] && DK_OPTS+=(--security-opt no-new-privileges)
+    [ "$O_RO" = 1 ] && DK_OPTS+=(--read-only)
+    [ "$O_TMPFS" = 1 ] && DK_OPTS+=(--tmpfs /tmp:rw,nosuid,nodev,mode=1777)
+    [ "$O_INIT" = 1 ] && DK_OPTS+=(--init)
+    [ -n "$O_PIDOF" ] && DK_OPTS+=(--pid "container:$O_PIDOF")
+    local e; for e in "${O_ENV[@]}"; do DK_OPTS+=(--env "$e"); done
+}
+rt_run() {
+    local n=$1; shift
+    mx_parse_opts "$@" || return 1
+    dk_opts
+    timeout 60 "$DOCKER" run -d --name "$n" "${DK_OPTS[@]}" "$MX_IMG" "${O_ARGS[@]}" >/dev/null
+}
+rt_wait() {
+    local out
+    out=$(timeout "$2" "$DOCKER" wait "$1" 2>/dev/null) && RT_RC=$out || RT_RC=124
+}
+rt_logs() { timeout 30 "$DOCKER" logs "$1"; }
+rt_stop() { timeout 60 "$DOCKER" stop "$1"; }
+rt_kill() { timeout 30 "$DOCKER" kill -s "$2" "$1"; }
+rt_exec() { local n=$1; shift; timeout 30 "$DOCKER" exec "$n" "$@"; }
+rt_rm() { timeout 60 "$DOCKER" rm -f "$1" >/dev/null 2>&1; return 0; }
+rt_pause() {
+    timeout 60 "$DOCKER" run -d --name "$1" --network host --user 65532:65532 --entrypoint /pause "$MX_IMG" -P >/dev/null
+}
+rt_tty_argv() {
+    local n=$1; shift
+    mx_parse_opts "$@" || return 1
+    dk_opts
+    printf '%s\n' env "DOCKER_HOST=$DOCKER_HOST" "$DOCKER" run -it --rm --name "$n" "${DK_OPTS[@]}" "$MX_IMG" "${O_ARGS[@]}"
+}
+mx_all
+
 E2E_DONE=1

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# End-to-end tests: docker.sh, runc.sh, backstage.sh in this order (or the parts named on the
+# End-to-end tests: docker.sh, runc.sh, podman-crun.sh, podman-runc.sh, containerd.sh (the runtime
+# matrix, matrix.sh, runs inside each of these five), backstage.sh in this order (or the parts named on the
 # command line), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
 # Backstage boot times), and a last line "N passed, N failed"; exits non-zero if anything failed.
 # Needs root. Time limits (seconds) can be changed with E2E_LIMIT_DOCKER, E2E_LIMIT_RUNC,
-# E2E_LIMIT_BACKSTAGE; the defaults add up to 35 minutes (a fresh machine needs about 15-20).
+# E2E_LIMIT_MATRIX (each of podman-crun, podman-runc, containerd), E2E_LIMIT_BACKSTAGE; the defaults
+# add up to 70 minutes, well above what a fresh machine needs.
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
-[ "$#" -gt 0 ] && parts=("$@") || parts=(docker runc backstage)
+[ "$#" -gt 0 ] && parts=("$@") || parts=(docker runc podman-crun podman-runc containerd backstage)
 
 limit_for() {
     case $1 in
         docker) echo "${E2E_LIMIT_DOCKER:-900}" ;;
-        runc) echo "${E2E_LIMIT_RUNC:-300}" ;;
+        runc) echo "${E2E_LIMIT_RUNC:-600}" ;;
         backstage) echo "${E2E_LIMIT_BACKSTAGE:-900}" ;;
+        podman-crun|podman-runc|containerd) echo "${E2E_LIMIT_MATRIX:-600}" ;;
         *) echo 300 ;;
     esac
 }

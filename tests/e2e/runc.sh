@@ -110,4 +110,91 @@ run_case uid1000 1000 1000 "
     c.process.noNewPrivileges = true;
     c.process.capabilities = caps([]);"
 
+# ---------------------------------------------------------------------------------------------
+# The runtime matrix (matrix.sh, scenarios a-h) under plain runc, with the defaults containerd
+# gives a Kubernetes container: Docker's 14 capabilities, no_new_privs off (allowPrivilegeEscalation
+# defaults to true), a runtime seccomp filter. runc itself has no default profile (`runc spec` sets
+# none): a small allow-list-by-default profile stands in for RuntimeDefault so that stacking is seen.
+# runc has no --init and no stop command: catatonit from the image goes in front of the shim
+# (as podman --init does), `runc kill TERM` is the stop, bounded by Kubernetes' default grace (30 s).
+source "$E2E_DIR/matrix.sh"
+ensure_pkgs catatonit tmux || fail "install catatonit and tmux"
+MX_ROOT="$E2E_TMP/mx-rootfs-dir"
+mx_rootfs "$MX_ROOT"
+report $? "matrix rootfs (distroless-like + /shim + /pause + fixtures)"
+RT_NAME=runc
+RT_STOP_TIMEOUT=30
+RT_INIT_DESC="catatonit from the image in front of the shim (runc has no --init)"
+declare -A RC_PID
+rc_bundle() {   # NAME TERMINAL(true|false) : bundle for the parsed O_* in $E2E_TMP/mx-NAME
+    local n=$1 tty=$2 b="$E2E_TMP/mx-$1" js args e env uid gid
+    args="['/shim'"; for e in "${O_ARGS[@]}"; do args+=", $(printf '%s' "$e" | "$HOST_NODE" -e 'process.stdout.write(JSON.stringify(require("fs").readFileSync(0, "utf8")))')"; done; args+="]"
+    [ "$O_INIT" = 1 ] && args="['/pause', '--', ${args#[}"
+    env="'PATH=$MX_PATH'"; for e in "${O_ENV[@]}"; do env+=", '$e'"; done
+    uid=${O_USER%%:*}; gid=${O_USER#*:}
+    js="
+        c.process.args = $args;
+        c.process.cwd = '/app';
+        c.process.env = [$env];
+        c.process.terminal = $tty;
+        c.process.user = { uid: ${uid:-0}, gid: ${gid:-0} };
+        c.process.noNewPrivileges = $([ "$O_NNP" = 1 ] && echo true || echo false);
+        c.process.capabilities = caps($([ "$O_DROPALL" = 1 ] && echo '[]' || echo DOCKER_DEFAULT_CAPS));
+        c.root.readonly = $([ "$O_RO" = 1 ] && echo true || echo false);
+        if (!$([ "$O_TMPFS" = 1 ] && echo true || echo false)) c.mounts = c.mounts.filter((m) => m.destination !== '/tmp');
+        c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kexec_load', 'kexec_file_load',
+            'reboot', 'swapon', 'swapoff'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };"
+    if [ -n "$O_PIDOF" ]; then
+        js+="c.linux.namespaces = c.linux.namespaces.map((x) => x.type === 'pid' ?
+            { type: 'pid', path: '/proc/$(cat "$E2E_TMP/mx-$O_PIDOF.pid")/ns/pid' } : x);"
+    fi
+    runc_bundle "$b" "$MX_ROOT" "$js"
+}
+rt_run() {
+    local n=$1; shift
+    mx_parse_opts "$@" && rc_bundle "$n" false || return 1
+    $RUNC run --bundle "$E2E_TMP/mx-$n" "$n" </dev/null >"$E2E_TMP/mx-$n/out" 2>&1 &
+    RC_PID[$n]=$!
+}
+rt_wait() {
+    [ -n "${RC_PID[$1]:-}" ] || { RT_RC=none; return; }
+    wait_child "${RC_PID[$1]}" "$2"; RT_RC=$WAIT_RC
+}
+rt_logs() { cat "$E2E_TMP/mx-$1/out"; }
+rt_stop() { timeout 10 $RUNC kill "$1" TERM; }
+rt_kill() { timeout 10 $RUNC kill "$1" "$2"; }
+rt_exec() { local n=$1; shift; timeout 30 $RUNC exec "$n" "$@"; }
+rt_rm() {
+    timeout 10 $RUNC kill "$1" KILL >/dev/null 2>&1
+    [ -n "${RC_PID[$1]:-}" ] && wait_child "${RC_PID[$1]}" 20
+    timeout 20 $RUNC delete -f "$1" >/dev/null 2>&1
+    return 0
+}
+rt_pause() {
+    local n=$1 end
+    mx_parse_opts --user 65532:65532 -- && rc_bundle "$n" false || return 1
+    "$HOST_NODE" -e '
+        const fs = require("fs"), f = process.argv[1], c = JSON.parse(fs.readFileSync(f, "utf8"));
+        c.process.args = ["/pause", "-P"];
+        fs.writeFileSync(f, JSON.stringify(c));' "$E2E_TMP/mx-$n/config.json" || return 1
+    $RUNC run --bundle "$E2E_TMP/mx-$n" "$n" </dev/null >"$E2E_TMP/mx-$n/out" 2>&1 &
+    RC_PID[$n]=$!
+    end=$((SECONDS + 30))
+    while [ "$SECONDS" -lt "$end" ]; do
+        timeout 10 $RUNC state "$n" 2>/dev/null | "$HOST_NODE" -e '
+            const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+            if (s.status !== "running") process.exit(1);
+            console.log(s.pid);' >"$E2E_TMP/mx-$n.pid" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    return 1
+}
+rt_tty_argv() {
+    local n=$1; shift
+    mx_parse_opts "$@" && rc_bundle "$n" true || return 1
+    # shellcheck disable=SC2086
+    printf '%s\n' $RUNC run --bundle "$E2E_TMP/mx-$n" "$n"
+}
+mx_all
+
 E2E_DONE=1
