@@ -224,6 +224,10 @@ rt_stop() { timeout 60 "$DOCKER" stop "$1"; }
 rt_kill() { timeout 30 "$DOCKER" kill -s "$2" "$1"; }
 rt_exec() { local n=$1; shift; timeout 30 "$DOCKER" exec "$n" "$@"; }
 rt_rm() { timeout 60 "$DOCKER" rm -f "$1" >/dev/null 2>&1; return 0; }
+rt_finished() {
+    local t
+    t=$(timeout 30 "$DOCKER" inspect -f '{{.State.FinishedAt}}' "$1") && date -d "$t" +%s.%N
+}
 rt_pause() {
     timeout 60 "$DOCKER" run -d --name "$1" --network host --user 65532:65532 --entrypoint /pause "$MX_IMG" -P >/dev/null
 }

@@ -100,6 +100,10 @@ rt_stop() { pm stop "$1"; }
 rt_kill() { pm kill --signal "$2" "$1"; }
 rt_exec() { local n=$1; shift; pm exec "$n" "$@"; }
 rt_rm() { PM_TIMEOUT=60 pm rm -f -t 0 "$1" >/dev/null 2>&1; return 0; }
+rt_finished() {
+    local t
+    t=$(pm inspect -f '{{.State.FinishedAt}}' "$1") && date -d "${t% UTC}" +%s.%N
+}
 rt_pause() { pm run -d --name "$1" --network host --user 65532:65532 --entrypoint /pause "$IMG" -P >/dev/null; }
 rt_tty_argv() {
     local n=$1; shift
