@@ -305,9 +305,11 @@ mx_h_readonly() {
 # rt_finished is optional: without it the stop is timed until rt_wait returns
 declare -F rt_finished >/dev/null || rt_finished() { return 1; }
 
-# Run every scenario (or those named in MX_SCENARIOS, e.g. "a c e").
+# Run every scenario (or those named in MX_SCENARIOS, e.g. "a c e"), then check that the run
+# created no network interface (host network only: no bridge, no veth).
 mx_all() {
-    local s
+    local s before after
+    before=$(ls /sys/class/net | tr '\n' ' ')
     for s in ${MX_SCENARIOS:-a b c d e f g h}; do
         log "scenario $s"
         case $s in
@@ -315,4 +317,7 @@ mx_all() {
             e) mx_e_stop ;; f) mx_f_notpid1 ;; g) mx_g_interactive ;; h) mx_h_readonly ;;
         esac
     done
+    after=$(ls /sys/class/net | tr '\n' ' ')
+    [ "$before" = "$after" ]
+    report $? "no network interface created by the runs (before: $before; after: $after)"
 }
