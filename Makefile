@@ -21,7 +21,7 @@ MUSL_LDFLAGS := -static -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl
 MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 
 SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
-	shim/profile.c shim/filter.c shim/notify.c shim/main.c
+	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/main.c
 SHIM_HDRS := $(wildcard shim/*.h)
 
 all: $(B)/shim
@@ -36,7 +36,15 @@ $(GEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 	@mkdir -p $(GEN)
 	$(B)/bpfgen seccomp/default.json seccomp/pid1.json $@.tmp && mv $@.tmp $@
 
-$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(B)/deps.stamp Makefile
+# Learn mode's assumed set, from its data file (names; comments name the source).
+$(GEN)/learn_data.h: seccomp/learn-hot.txt
+	@mkdir -p $(GEN)
+	awk 'BEGIN { print "/* Generated from seccomp/learn-hot.txt. Do not edit. */"; \
+		print "static const struct { const char *name; int handoff; } learn_assumed[] = {" } \
+		/^# hand-off/ { h = 1 } /^# / && !/^# hand-off/ { h = 0 } \
+		/^[a-z0-9_]+$$/ { printf "\t{ \"%s\", %d },\n", $$1, h } END { print "};" }' $< > $@.tmp && mv $@.tmp $@
+
+$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(B)/deps.stamp Makefile
 	musl-gcc $(MUSL_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' \
 		$(MUSL_LDFLAGS) -o $@.tmp $(SHIM_SRCS) $(MUSL_LIBS)
 	strip --strip-all -R .comment $@.tmp

@@ -140,6 +140,7 @@ enum env_key {
 	ENV_STOP_SIGNAL,
 	ENV_GROUP,
 	ENV_FORWARD_USR1,
+	ENV_LEARN_FILE,
 	ENV_COUNT,
 };
 
@@ -154,6 +155,7 @@ static const char *const env_names[ENV_COUNT] = {
 	[ENV_STOP_SIGNAL] = "SHIM_STOP_SIGNAL",
 	[ENV_GROUP] = "SHIM_GROUP",
 	[ENV_FORWARD_USR1] = "SHIM_FORWARD_USR1",
+	[ENV_LEARN_FILE] = "SHIM_LEARN_FILE",
 };
 
 #define MAX_SECONDS 86400ul
@@ -184,8 +186,10 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 			cfg->seccomp_mode = SECCOMP_MODE_ENFORCE;
 		else if (!strcmp(v, "complain"))
 			cfg->seccomp_mode = SECCOMP_MODE_COMPLAIN;
+		else if (!strcmp(v, "learn"))
+			cfg->seccomp_mode = SECCOMP_MODE_LEARN;
 		else
-			return bad_value(name, v, "expected enforce or complain");
+			return bad_value(name, v, "expected enforce, complain or learn");
 		return 0;
 	case ENV_LOG_LEVEL:
 		if (parse_log_level(v, &cfg->log_level))
@@ -223,6 +227,9 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 	case ENV_FORWARD_USR1:
 		if (parse_bool(v, &cfg->forward_usr1))
 			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
+		return 0;
+	case ENV_LEARN_FILE:
+		cfg->learn_file = v;
 		return 0;
 	case ENV_COUNT:
 		break;
@@ -322,6 +329,15 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	log_set_level(cfg->log_level);
 	if (rc)
 		return rc;
+	if (cfg->seccomp_mode == SECCOMP_MODE_LEARN && !cfg->learn_file) {
+		log_error("SHIM_SECCOMP_MODE=learn needs SHIM_LEARN_FILE, the path of the profile to write "
+			  "(on a writable volume such as an emptyDir)");
+		return EXIT_CONFIG;
+	}
+	if (cfg->learn_file && cfg->seccomp_mode != SECCOMP_MODE_LEARN) {
+		log_error("SHIM_LEARN_FILE is set but SHIM_SECCOMP_MODE is not learn (set both, or neither)");
+		return EXIT_CONFIG;
+	}
 
 	int first = 1;
 	if (argc > 1) {

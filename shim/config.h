@@ -14,7 +14,7 @@ enum shim_action {
 	ACTION_COMPILE_PROFILE,
 };
 
-enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN };
+enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN, SECCOMP_MODE_LEARN };
 
 struct shim_config {
 	enum shim_action action;
@@ -28,6 +28,7 @@ struct shim_config {
 	bool user_explicit;
 	const char *seccomp;      /* "default", "off" or a file path */
 	enum seccomp_mode seccomp_mode;
+	const char *learn_file;   /* SHIM_LEARN_FILE: learn mode's output */
 	enum log_level log_level;
 	unsigned grace_seconds;
 	unsigned stop_timeout;    /* 0: no stop deadline */

@@ -159,15 +159,30 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 	if (!strcmp(setting, "off")) {
 		out->off = true;
 		out->kind = "off";
-		if (mode == SECCOMP_MODE_COMPLAIN) {
-			log_error("SHIM_SECCOMP_MODE=complain needs a profile, but SHIM_SECCOMP=off");
+		if (mode != SECCOMP_MODE_ENFORCE) {
+			log_error("SHIM_SECCOMP_MODE=%s needs a profile, but SHIM_SECCOMP=off",
+				  mode == SECCOMP_MODE_LEARN ? "learn" : "complain");
 			return EXIT_CONFIG;
 		}
 		return 0;
 	}
 
 	struct sock_fprog enforce, complain;
-	if (!strcmp(setting, "default")) {
+	char **effective = mode == SECCOMP_MODE_LEARN ? &out->effective : NULL;
+	if (!strcmp(setting, "default") && effective) {
+		/* Learn mode writes rules, so it needs them, not only the program. */
+		out->kind = "embedded";
+		/* The build already reported the names this libseccomp skips. */
+		enum log_level level = log_get_level();
+		log_set_level(LOG_LEVEL_ERROR);
+		int rc = profile_compile(default_profile_json, sizeof default_profile_json - 1, "default",
+					 &out->owned, effective);
+		log_set_level(level);
+		if (rc)
+			return rc;
+		enforce = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
+		complain = (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
+	} else if (!strcmp(setting, "default")) {
 		out->kind = "embedded";
 		filter_default(&enforce, &complain);
 	} else {
@@ -176,12 +191,16 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		if (!data)
 			return EXIT_SECCOMP;
 		int rc;
-		if (is_bpf_file(data, len)) {
+		if (is_bpf_file(data, len) && effective) {
+			log_error("seccomp profile %s: learn mode needs a JSON profile (a compiled BPF file has no "
+				  "rules to write back); use its JSON source", setting);
+			rc = EXIT_SECCOMP;
+		} else if (is_bpf_file(data, len)) {
 			out->kind = "bpf";
 			rc = parse_bpf_file(setting, data, len, &out->owned);
 		} else {
 			out->kind = "json";
-			rc = profile_compile(data, len, setting, &out->owned, NULL);
+			rc = profile_compile(data, len, setting, &out->owned, effective);
 		}
 		free(data);
 		if (rc)
@@ -189,14 +208,17 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		enforce = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
 		complain = (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
 	}
-	out->prog = mode == SECCOMP_MODE_COMPLAIN ? complain : enforce;
-	out->flags = mode == SECCOMP_MODE_COMPLAIN ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+	out->prog = mode == SECCOMP_MODE_ENFORCE ? enforce : complain;
+	out->flags = mode == SECCOMP_MODE_ENFORCE ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	out->base = enforce;
 	return 0;
 }
 
 void filter_release(struct filter_setup *f)
 {
 	filter_pair_free(&f->owned);
+	free(f->effective);
+	f->effective = NULL;
 }
 
 int filter_print_profile(const char *setting)

@@ -14,6 +14,9 @@ struct filter_setup {
 	struct sock_fprog prog;
 	unsigned flags;          /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 	struct filter_pair owned;
+	/* Learn mode: the base as enforced, and its effective OCI JSON (malloc'd). */
+	struct sock_fprog base;
+	char *effective;
 };
 
 /* SHIM_SECCOMP + SHIM_SECCOMP_MODE -> a ready program. 0 or EXIT_SECCOMP. */

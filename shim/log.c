@@ -13,6 +13,11 @@ void log_set_level(enum log_level level)
 	current_level = level;
 }
 
+enum log_level log_get_level(void)
+{
+	return current_level;
+}
+
 static int log_enabled(enum log_level level)
 {
 	return level <= current_level;

@@ -4,6 +4,7 @@
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
 
 /* One line on stderr: "shim: TAG: message". Never allocates. */
 void log_line(enum log_level level, const char *tag, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include "exitcode.h"
 #include "filter.h"
 #include "identity.h"
+#include "learn.h"
 #include "log.h"
 #include "notify.h"
 #include "path.h"
@@ -54,6 +55,10 @@ static const char *find_command(const struct shim_config *cfg, char *buf, size_t
 	return NULL;
 }
 
+static const char *const mode_names[] = {
+	[SECCOMP_MODE_ENFORCE] = "enforce", [SECCOMP_MODE_COMPLAIN] = "complain", [SECCOMP_MODE_LEARN] = "learn",
+};
+
 static int check_summary(const struct shim_config *cfg, const struct identity *id,
 			 const struct filter_setup *f)
 {
@@ -67,7 +72,7 @@ static int check_summary(const struct shim_config *cfg, const struct identity *i
 	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s\n",
 	       (unsigned)id->uid, (unsigned)id->gid, cfg->user_explicit ? "SHIM_USER" : "default",
 	       f->off ? "off" : cfg->seccomp, f->off ? "" : " ", f->off ? "" : f->kind,
-	       f->off ? 0u : f->prog.len, cfg->seccomp_mode == SECCOMP_MODE_COMPLAIN ? "complain" : "enforce",
+	       f->off ? 0u : f->prog.len, mode_names[cfg->seccomp_mode],
 	       cfg->fallback_path, cfg->command ? ", command " : "", command);
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }
@@ -111,7 +116,12 @@ int main(int argc, char **argv)
 	struct filter_setup filter;
 	if ((rc = filter_prepare(cfg.seccomp, cfg.seccomp_mode, &filter)))
 		return rc;
-	if (cfg.seccomp_mode == SECCOMP_MODE_COMPLAIN && (rc = notify_init()))
+	bool learning = cfg.seccomp_mode == SECCOMP_MODE_LEARN;
+	if (cfg.seccomp_mode != SECCOMP_MODE_ENFORCE && (rc = notify_init(learning)))
+		return rc;
+	struct sock_fprog complain = filter.prog;
+	if (learning && (rc = learn_init(cfg.learn_file, cfg.seccomp, filter.effective, &filter.base,
+					 &complain, &filter.prog)))
 		return rc;
 	if (cfg.action == ACTION_CHECK)
 		return check_summary(&cfg, &id, &filter);
@@ -136,6 +146,9 @@ int main(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	if ((rc = identity_apply(&id)))
+		return rc;
+	/* As the user PID 1 runs as: a location it cannot write fails before exec. */
+	if (learning && (rc = learn_open()))
 		return rc;
 
 	char **child_env = config_child_env(environ, id.home);
@@ -184,5 +197,8 @@ int main(int argc, char **argv)
 		.notify_fd = listener,
 		.on_notify = notify_handle,
 	};
-	return supervise(&opts, sigfd);
+	rc = supervise(&opts, sigfd);
+	if (learning)
+		learn_finish();
+	return rc;
 }

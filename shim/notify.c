@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "learn.h"
 #include "log.h"
 
 #define MAX_NR 1024
@@ -37,21 +39,25 @@ static struct {
 	int nr;
 } seen[SEEN_SLOTS];
 
-int notify_init(void)
+static bool learning;
+
+int notify_init(bool learn)
 {
+	learning = learn;
+	const char *mode = learn ? "learn" : "complain";
 	uint32_t action = SECCOMP_RET_USER_NOTIF;
 	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action)) {
-		log_error("SHIM_SECCOMP_MODE=complain: this kernel has no seccomp user notification "
-			  "(Linux 5.5 or later is needed): %s", strerror(errno));
+		log_error("SHIM_SECCOMP_MODE=%s: this kernel has no seccomp user notification "
+			  "(Linux 5.5 or later is needed): %s", mode, strerror(errno));
 		return EXIT_SECCOMP;
 	}
 	struct seccomp_notif_sizes sizes;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes)) {
-		log_error("SHIM_SECCOMP_MODE=complain: SECCOMP_GET_NOTIF_SIZES: %s", strerror(errno));
+		log_error("SHIM_SECCOMP_MODE=%s: SECCOMP_GET_NOTIF_SIZES: %s", mode, strerror(errno));
 		return EXIT_SECCOMP;
 	}
 	if (sizes.seccomp_notif > sizeof req || sizes.seccomp_notif_resp > sizeof resp) {
-		log_error("SHIM_SECCOMP_MODE=complain: kernel notification structures are larger than expected");
+		log_error("SHIM_SECCOMP_MODE=%s: kernel notification structures are larger than expected", mode);
 		return EXIT_SECCOMP;
 	}
 	req_size = sizes.seccomp_notif > sizeof req.n ? sizes.seccomp_notif : sizeof req.n;
@@ -60,6 +66,11 @@ int notify_init(void)
 	for (int nr = 0; nr < MAX_NR; nr++)
 		names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 	return 0;
+}
+
+const char *notify_syscall_name(int nr)
+{
+	return nr >= 0 && nr < MAX_NR ? names[nr] : NULL;
 }
 
 static pid_t tgid_of(pid_t tid)
@@ -96,6 +107,12 @@ static void read_comm(pid_t pid, char *comm, size_t size)
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
+void notify_process(pid_t tid, pid_t *tgid, char *comm, size_t size)
+{
+	*tgid = tgid_of(tid);
+	read_comm(*tgid, comm, size);
+}
+
 /* True the first time this process makes this syscall. */
 static int first_time(pid_t tgid, int nr)
 {
@@ -123,6 +140,10 @@ void notify_handle(int fd)
 		return;
 	}
 	int nr = req.n.data.nr;
+	if (learning) {
+		learn_seen(&req.n.data, (pid_t)req.n.pid, fd, req.n.id);
+		goto answer;
+	}
 	pid_t tgid = tgid_of((pid_t)req.n.pid);
 	if (first_time(tgid, nr)) {
 		char comm[32];
@@ -131,6 +152,7 @@ void notify_handle(int fd)
 					   ? names[nr] : "?";
 		log_line(LOG_LEVEL_ERROR, "seccomp", "would deny %s(%d) pid=%d comm=%s", name, nr, (int)tgid, comm);
 	}
+answer:
 	memset(resp.bytes, 0, resp_size);
 	resp.r.id = req.n.id;
 	resp.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;

@@ -1190,6 +1190,216 @@ static void docker_default_profile_loads_and_node_runs(void **state)
 	assert_true(has_line(r.out, "clone3 ENOSYS"));
 }
 
+/* ---------------------------------------------------------------- learn */
+
+static char learn_dir[64];
+
+/* A whole small file (empty when missing), in a static buffer. */
+static const char *read_file(const char *path)
+{
+	static char buf[1 << 16];
+	buf[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return buf;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* A directory the shim (dropped to 65532) can write: SHIM_LEARN_FILE=DIR/NAME. */
+static void learn_env(char *buf, size_t size, const char *name)
+{
+	if (!learn_dir[0]) {
+		snprintf(learn_dir, sizeof learn_dir, "/tmp/shim-learn-XXXXXX");
+		assert_non_null(mkdtemp(learn_dir));
+		assert_int_equal(chmod(learn_dir, 0777), 0);
+	}
+	snprintf(buf, size, "SHIM_LEARN_FILE=%s/%s", learn_dir, name);
+}
+
+/* How many syscall names a profile allows (any arguments or some), through
+ * the shim's own reading of it. */
+static int allowed_names(const char *profile)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+		 "SHIM_SECCOMP=%s %s --print-profile | python3 -c 'import json,sys; p=json.load(sys.stdin); "
+		 "print(len({n for r in p[\"syscalls\"] if r[\"action\"]==\"SCMP_ACT_ALLOW\" for n in r[\"names\"]}))'",
+		 profile, shim);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	int n = -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	assert_int_equal(pclose(f), 0);
+	return n;
+}
+
+static void escape_list_is_denied_under(const char *profile_env)
+{
+	struct result r;
+	run_shim(true, ENV((char *)profile_env), ARGS((char *)escape, "list"), &r, 20);
+	assert_int_equal(r.status, 0);
+	FILE *f = fopen("tests/integration/escape.expected", "r");
+	assert_non_null(f);
+	char line[128];
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (!strstr(r.out, line))
+			print_message("not denied under %s: %s", profile_env, line);
+		assert_non_null(strstr(r.out, line));
+	}
+	fclose(f);
+	assert_true(has_line(r.out, "clone3 ENOSYS"));
+}
+
+static void learned_node_profile_enforces_and_is_smaller(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile[128], profile_env[160];
+	learn_env(out_env, sizeof out_env, "node.json");
+	snprintf(profile, sizeof profile, "%s/node.json", learn_dir);
+	snprintf(profile_env, sizeof profile_env, "SHIM_SECCOMP=%s", profile);
+	run_shim(true, ENV(node_path_env, "SHIM_SECCOMP_MODE=learn", out_env), ARGS("node", workload), &r, 90);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "workload ok"));
+	/* One summary line, and nothing reported outside the default profile. */
+	assert_non_null(strstr(r.err, "shim: learn: wrote "));
+	assert_non_null(strstr(r.err, "; 0 outside the base"));
+	assert_null(strstr(r.err, "outside the base profile:"));
+
+	run_shim(true, ENV(node_path_env, "SHIM_SECCOMP_MODE=enforce", profile_env), ARGS("node", workload), &r, 90);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "workload ok"));
+	assert_true(has_line(r.out, "ok sqlite"));
+	assert_string_equal(r.err, "");
+
+	int learned = allowed_names(profile), full = allowed_names("seccomp/default.json");
+	print_message("learned profile allows %d names, the default %d\n", learned, full);
+	assert_true(learned > 20);
+	assert_true(learned < full);
+	escape_list_is_denied_under(profile_env);
+
+	/* Second run with the learned profile as its base: nothing new, same file. */
+	char out2_env[128], cmd[300];
+	learn_env(out2_env, sizeof out2_env, "node2.json");
+	run_shim(true, ENV(node_path_env, "SHIM_SECCOMP_MODE=learn", out2_env, profile_env), ARGS("node", workload),
+		 &r, 90);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "workload ok"));
+	assert_non_null(strstr(r.err, "; 0 outside the base"));
+	snprintf(cmd, sizeof cmd, "cmp %s %s/node2.json", profile, learn_dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void learn_reports_calls_outside_the_base_and_keeps_enosys(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile_env[160], review[128];
+	learn_env(out_env, sizeof out_env, "escape.json");
+	snprintf(profile_env, sizeof profile_env, "SHIM_SECCOMP=%s/escape.json", learn_dir);
+	snprintf(review, sizeof review, "%s/escape.json.review.json", learn_dir);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)escape, "list"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	/* Reported and let through, as in complain mode... */
+	assert_non_null(strstr(r.err, "shim: seccomp: learn: outside the base profile: mount(165) pid="));
+	assert_true(strstr(r.out, "mount other:") != NULL);
+	/* ...except the base's ENOSYS answer, which node's fallback needs. */
+	assert_true(has_line(r.out, "clone3 ENOSYS"));
+	assert_null(strstr(r.err, "clone3"));
+	const char *text = read_file(review);
+	assert_non_null(strstr(text, "{\"name\": \"mount\", \"nr\": 165, \"status\": \"outside-base\""));
+	assert_non_null(strstr(text, "{\"name\": \"read\", \"nr\": 0, \"status\": \"assumed\"}"));
+	/* Listed for review, never allowed by the output. */
+	escape_list_is_denied_under(profile_env);
+}
+
+static pid_t learn_child;
+
+static void kill_child_once_learning(pid_t pid)
+{
+	pid_t shim_pid = shim_pid_of(pid, true);
+	assert_true(shim_pid > 0);
+	char review[128];
+	snprintf(review, sizeof review, "%s/killed.json.review.json", learn_dir);
+	/* Wait (bounded) until calls are being learned, then KILL the workload. */
+	for (int i = 0; i < 2000 && learn_child <= 0; i++) {
+		const char *text = read_file(review);
+		if (strstr(text, "\"status\": \"observed\"") && strstr(text, "\"comm\": \"node\"")) {
+			char path[64];
+			snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)shim_pid, (int)shim_pid);
+			FILE *f = fopen(path, "r");
+			if (f && fscanf(f, "%d", &learn_child) != 1)
+				learn_child = 0;
+			if (f)
+				fclose(f);
+		}
+		if (learn_child <= 0)
+			usleep(5000);
+	}
+	assert_true(learn_child > 0);
+	assert_int_equal(kill(learn_child, SIGKILL), 0);
+}
+
+static void killed_learning_run_leaves_a_loadable_profile(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile_env[160];
+	learn_env(out_env, sizeof out_env, "killed.json");
+	snprintf(profile_env, sizeof profile_env, "SHIM_SECCOMP=%s/killed.json", learn_dir);
+	learn_child = 0;
+	while_running = kill_child_once_learning;
+	run_shim(true, ENV(node_path_env, "SHIM_SECCOMP_MODE=learn", out_env), ARGS("node", workload), &r, 90);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 128 + SIGKILL);
+	assert_non_null(strstr(r.err, "shim: learn: wrote "));
+	run_shim(false, ENV(profile_env), ARGS("--check", (char *)probe), &r, 20);
+	assert_int_equal(r.status, 0);
+	run_shim(true, ENV(profile_env), ARGS((char *)probe, "exit", "7"), &r, 20);
+	assert_int_equal(r.status, 7);
+}
+
+static void learn_without_a_writable_location_runs_nothing(void **state)
+{
+	(void)state;
+	struct result r;
+	char dir[64], env[128];
+	snprintf(dir, sizeof dir, "/tmp/shim-ro-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0555), 0); /* not writable for 65532 */
+	snprintf(env, sizeof env, "SHIM_LEARN_FILE=%s/p.json", dir);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", env), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "shim: error: SHIM_LEARN_FILE=\""));
+	assert_non_null(strstr(r.err, "Permission denied"));
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=/nonexistent-dir/p.json"),
+		 ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "No such file or directory"));
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn"), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "SHIM_LEARN_FILE"));
+	run_shim(true, ENV(env), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 78);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", "SHIM_SECCOMP=off", env), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.out, "");
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (getenv("TEST_FILTER"))
@@ -1255,6 +1465,10 @@ int main(void)
 		cmocka_unit_test(node_workload_passes_under_the_default_profile),
 		cmocka_unit_test(node_workload_has_no_would_deny_in_complain_mode),
 		cmocka_unit_test(docker_default_profile_loads_and_node_runs),
+		cmocka_unit_test(learned_node_profile_enforces_and_is_smaller),
+		cmocka_unit_test(learn_reports_calls_outside_the_base_and_keeps_enosys),
+		cmocka_unit_test(killed_learning_run_leaves_a_loadable_profile),
+		cmocka_unit_test(learn_without_a_writable_location_runs_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

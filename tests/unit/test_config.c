@@ -161,6 +161,27 @@ static struct {
 static size_t bad_index;
 static int bad_rc;
 
+static void learn_mode_needs_its_file_and_only_then(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *argv[] = { "shim", "node", NULL };
+	char *ok[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=/learn/p.json", NULL };
+	assert_int_equal(load(argv, ok, &cfg), 0);
+	assert_int_equal(cfg.seccomp_mode, SECCOMP_MODE_LEARN);
+	assert_string_equal(cfg.learn_file, "/learn/p.json");
+	char *no_file[] = { "SHIM_SECCOMP_MODE=learn", NULL };
+	assert_int_equal(load(argv, no_file, &cfg), EXIT_CONFIG);
+	char *no_mode[] = { "SHIM_LEARN_FILE=/learn/p.json", NULL };
+	assert_int_equal(load(argv, no_mode, &cfg), EXIT_CONFIG);
+	char *empty[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=", NULL };
+	assert_int_equal(load(argv, empty, &cfg), EXIT_CONFIG);
+	/* The child does not see it. */
+	char **env = config_child_env(ok, "/home");
+	assert_null(env[0] && strstr(env[0], "SHIM_") ? env[0] : NULL);
+	free(env);
+}
+
 static void load_bad(void *arg)
 {
 	(void)arg;
@@ -246,6 +267,7 @@ int main(void)
 		cmocka_unit_test(command_words_pass_verbatim),
 		cmocka_unit_test(double_dash_and_options),
 		cmocka_unit_test(environment_values_parse),
+		cmocka_unit_test(learn_mode_needs_its_file_and_only_then),
 		cmocka_unit_test(bad_environment_is_one_line_and_config_code),
 		cmocka_unit_test(duplicate_variable_is_refused),
 		cmocka_unit_test(kubernetes_service_links_are_not_settings),

@@ -1,9 +1,17 @@
 #include "testlib.h"
 
+#include <errno.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "exitcode.h"
+#include "bpf.h"
 #include "filter.h"
+#include "learn.h"
+#include "notify.h"
 #include "log.h"
 
 static const char *profile =
@@ -89,11 +97,83 @@ static void embedded_default_is_seccomp_default_json(void **state)
 	filter_pair_free(&pair);
 }
 
+#if defined(__x86_64__)
+#define NATIVE AUDIT_ARCH_X86_64
+#define OTHER AUDIT_ARCH_I386
+#else
+#define NATIVE AUDIT_ARCH_AARCH64
+#define OTHER AUDIT_ARCH_ARM
+#endif
+
+static uint32_t verdict(const struct sock_fprog *p, const char *name, uint64_t arg0)
+{
+	struct seccomp_data d = { .nr = seccomp_syscall_resolve_name(name), .arch = NATIVE,
+				  .args = { arg0 } };
+	return bpf_run(p->filter, p->len, &d);
+}
+
+/* The interpreter PID 1 uses to classify learned calls gives the default
+ * profile's documented answers, arguments included. */
+static void bpf_run_reads_the_default_program(void **state)
+{
+	(void)state;
+	struct sock_fprog e, c;
+	filter_default(&e, &c);
+	assert_int_equal(verdict(&e, "read", 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&e, "mount", 0), SECCOMP_RET_ERRNO | EPERM);
+	assert_int_equal(verdict(&e, "clone3", 0), SECCOMP_RET_ERRNO | ENOSYS);
+	assert_int_equal(verdict(&e, "clone", CLONE_VM | CLONE_THREAD | CLONE_SIGHAND), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&e, "clone", CLONE_NEWUSER), SECCOMP_RET_ERRNO | EPERM);
+	assert_int_equal(verdict(&e, "socket", AF_INET), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&e, "socket", AF_PACKET), SECCOMP_RET_ERRNO | EPERM);
+	assert_int_equal(verdict(&c, "mount", 0), SECCOMP_RET_USER_NOTIF);
+#if defined(__x86_64__)
+	struct seccomp_data x32 = { .nr = 0x40000000, .arch = NATIVE };
+	assert_int_equal(bpf_run(e.filter, e.len, &x32) & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_KILL_PROCESS);
+#endif
+	struct seccomp_data other = { .nr = 1, .arch = OTHER };
+	assert_int_equal(bpf_run(e.filter, e.len, &other), SECCOMP_RET_KILL_PROCESS);
+	struct sock_filter bad[] = { BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 5) };
+	assert_int_equal(bpf_run(bad, 1, &other), SECCOMP_RET_KILL_PROCESS);
+}
+
+/* Learn variant: the assumed set stays allowed, the base's other allowed
+ * calls and its denials are reported, its ENOSYS answers stay answers. */
+static void learn_variant_reports_allowed_calls(void **state)
+{
+	(void)state;
+	struct filter_setup f;
+	assert_int_equal(filter_prepare("off", SECCOMP_MODE_LEARN, &f), EXIT_CONFIG);
+	assert_int_equal(filter_prepare("default", SECCOMP_MODE_LEARN, &f), 0);
+	assert_non_null(f.effective);
+	assert_int_not_equal(f.flags, 0);
+	struct sock_fprog complain = f.prog, variant;
+	assert_int_equal(learn_init("/tmp/learn-unit.json", "default", f.effective, &f.base, &complain, &variant), 0);
+	assert_int_equal(verdict(&variant, "read", 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&variant, "futex", 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&variant, "sendmsg", 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&variant, "getppid", 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(verdict(&variant, "accept4", 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(verdict(&variant, "mount", 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(verdict(&variant, "clone", CLONE_NEWUSER), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(verdict(&variant, "clone3", 0), SECCOMP_RET_ERRNO | ENOSYS);
+#if defined(__x86_64__)
+	struct seccomp_data x32 = { .nr = 0x40000000, .arch = NATIVE };
+	assert_int_equal(bpf_run(variant.filter, variant.len, &x32) & SECCOMP_RET_ACTION_FULL,
+			 SECCOMP_RET_KILL_PROCESS);
+#endif
+	struct seccomp_data other = { .nr = 3, .arch = OTHER };
+	assert_int_equal(bpf_run(variant.filter, variant.len, &other), SECCOMP_RET_KILL_PROCESS);
+	filter_release(&f);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(off_and_default),
+		cmocka_unit_test(bpf_run_reads_the_default_program),
+		cmocka_unit_test(learn_variant_reports_allowed_calls),
 		cmocka_unit_test(embedded_default_is_seccomp_default_json),
 		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),
 		cmocka_unit_test(unreadable_inputs_are_refused),

@@ -1,0 +1,488 @@
+#include "learn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpf.h"
+#include "exitcode.h"
+#include "learn_data.h" /* generated from seccomp/learn-hot.txt */
+#include "log.h"
+#include "notify.h"
+
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define NATIVE_ARCH_NAME "SCMP_ARCH_X86_64"
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define NATIVE_ARCH_NAME "SCMP_ARCH_AARCH64"
+#endif
+#include <linux/audit.h>
+
+#define MAX_NR 1024
+#define WORDS (MAX_NR / 64)
+/* The largest profile or review file PID 1 writes; both are built in place. */
+#define OUT_BYTES (256u * 1024u)
+
+enum status { NONE, ASSUMED, OBSERVED, OUTSIDE };
+static const char *const status_names[] = { "", "assumed", "observed", "outside-base" };
+
+static struct {
+	const char *file;      /* SHIM_LEARN_FILE as given */
+	const char *base_name; /* SHIM_SECCOMP, for the review file */
+	char dir[4096], name[256], tmp[300], review[300], review_tmp[320];
+	int dirfd;
+	struct sock_filter *enforce;
+	unsigned enforce_len;
+	const char *names[MAX_NR];
+	bool uncond[MAX_NR];      /* the base allows it for any arguments */
+	char *cond[MAX_NR];       /* else: the base's allow rules for it, as JSON objects */
+	char *deny;               /* the base's other rules, verbatim, comma-separated */
+	unsigned short order[MAX_NR]; /* numbers sorted by name, for stable output */
+	unsigned order_len;
+	/* The learned set: in[] assumed or observed inside the base, out[] made
+	 * although the base denies it (with these arguments). */
+	uint64_t in[WORDS], out[WORDS];
+	unsigned char status[MAX_NR]; /* of in[]: ASSUMED or OBSERVED */
+	pid_t pid[MAX_NR], out_pid[MAX_NR];
+	char comm[MAX_NR][16], out_comm[MAX_NR][16];
+	unsigned counts[4];
+	bool write_failed;
+} L = { .dirfd = -1 };
+
+static struct sock_filter variant_prog[BPF_MAXINSNS];
+static char text[OUT_BYTES];
+static size_t text_len;
+static bool text_overflow;
+
+static bool test_bit(const uint64_t *set, int nr)
+{
+	return set[nr / 64] >> (nr % 64) & 1;
+}
+
+static void set_bit(uint64_t *set, int nr)
+{
+	set[nr / 64] |= (uint64_t)1 << (nr % 64);
+}
+
+static void put(const char *s)
+{
+	size_t n = strlen(s);
+	if (text_len + n >= sizeof text) {
+		text_overflow = true;
+		return;
+	}
+	memcpy(text + text_len, s, n);
+	text_len += n;
+}
+
+static void putf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void putf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(text + text_len, sizeof text - text_len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof text - text_len) {
+		text_overflow = true;
+		text[text_len] = '\0';
+		return;
+	}
+	text_len += (size_t)n;
+}
+
+/* A JSON string of S (comm names are chosen by the workload). */
+static void put_string(const char *s)
+{
+	put("\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			putf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			putf("\\u%04x", *p);
+		else
+			putf("%c", *p);
+	}
+	put("\"");
+}
+
+/* What the base decides for NR with all arguments VALUE. */
+static uint32_t base_action(int nr, uint64_t value)
+{
+	struct seccomp_data d = { .nr = nr, .arch = NATIVE_AUDIT_ARCH };
+	for (int i = 0; i < 6; i++)
+		d.args[i] = value;
+	return bpf_run(L.enforce, L.enforce_len, &d) & SECCOMP_RET_ACTION_FULL;
+}
+
+static bool allows(uint32_t action)
+{
+	return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(L.names[*(const unsigned short *)a], L.names[*(const unsigned short *)b]);
+}
+
+static int plan_rules(const char *effective)
+{
+	json_object *root = json_tokener_parse(effective), *list;
+	if (!root || !json_object_object_get_ex(root, "syscalls", &list)) {
+		if (root)
+			json_object_put(root);
+		log_error("SHIM_SECCOMP_MODE=learn: cannot read back the base profile");
+		return EXIT_SECCOMP;
+	}
+	size_t deny_len = 0;
+	L.deny = calloc(1, 1);
+	int rc = L.deny ? 0 : EXIT_SYSTEM;
+	for (size_t i = 0; !rc && i < json_object_array_length(list); i++) {
+		json_object *rule = json_object_array_get_idx(list, i), *action, *names, *args;
+		json_object_object_get_ex(rule, "action", &action);
+		json_object_object_get_ex(rule, "names", &names);
+		if (strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW")) {
+			const char *rule_text = json_object_to_json_string_ext(
+				rule, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+			size_t n = strlen(rule_text);
+			char *grown = realloc(L.deny, deny_len + n + 2);
+			if (!grown) {
+				rc = EXIT_SYSTEM;
+				break;
+			}
+			L.deny = grown;
+			if (deny_len)
+				L.deny[deny_len++] = ',';
+			memcpy(L.deny + deny_len, rule_text, n + 1);
+			deny_len += n;
+			continue;
+		}
+		bool has_args = json_object_object_get_ex(rule, "args", &args) &&
+				json_object_array_length(args) > 0;
+		const char *args_text = has_args ? json_object_to_json_string_ext(
+			args, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+		for (size_t j = 0; j < json_object_array_length(names); j++) {
+			const char *name = json_object_get_string(json_object_array_get_idx(names, j));
+			int nr = seccomp_syscall_resolve_name(name);
+			if (nr < 0 || nr >= MAX_NR)
+				continue; /* not on this architecture: it cannot be observed */
+			if (!has_args) {
+				L.uncond[nr] = true;
+				continue;
+			}
+			size_t old = L.cond[nr] ? strlen(L.cond[nr]) : 0;
+			size_t add = strlen(name) + strlen(args_text) + 64;
+			char *grown = realloc(L.cond[nr], old + add);
+			if (!grown) {
+				rc = EXIT_SYSTEM;
+				break;
+			}
+			L.cond[nr] = grown;
+			snprintf(grown + old, add, "%s{\"names\":[\"%s\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":%s}",
+				 old ? ",\n    " : "", name, args_text);
+		}
+	}
+	json_object_put(root);
+	if (rc)
+		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
+	return rc;
+}
+
+/* The child's program: [arch == native && nr in assumed set -> ALLOW], then
+ * the complain variant with ALLOW turned into a notification. */
+static int build_variant(const struct sock_fprog *complain, const int *hot, unsigned n_hot,
+			 struct sock_fprog *variant)
+{
+	unsigned p = n_hot + 5, len = p + complain->len;
+	if (n_hot > 250 || len > BPF_MAXINSNS) {
+		log_error("SHIM_SECCOMP_MODE=learn: the base profile is too long for the learn variant");
+		return EXIT_SECCOMP;
+	}
+	struct sock_filter *v = variant_prog;
+	v[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+	v[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, (uint8_t)(p - 2));
+	v[2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+	for (unsigned j = 0; j < n_hot; j++)
+		v[3 + j] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)hot[j],
+							 (uint8_t)(n_hot - j), 0);
+	v[3 + n_hot] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+	v[4 + n_hot] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	for (unsigned i = 0; i < complain->len; i++) {
+		struct sock_filter ins = complain->filter[i];
+		if (BPF_CLASS(ins.code) == BPF_RET && BPF_RVAL(ins.code) != BPF_K) {
+			log_error("SHIM_SECCOMP_MODE=learn: the base program returns a computed action");
+			return EXIT_SECCOMP;
+		}
+		if (ins.code == (BPF_RET | BPF_K) && ins.k == SECCOMP_RET_ALLOW)
+			ins.k = SECCOMP_RET_USER_NOTIF;
+		v[p + i] = ins;
+	}
+	variant->filter = v;
+	variant->len = (unsigned short)len;
+	return 0;
+}
+
+static int split_path(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	const char *name = slash ? slash + 1 : file;
+	size_t dir_len = slash ? (size_t)(slash - file) : 0;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+		log_error("SHIM_LEARN_FILE=\"%s\": expected a file name, not a directory", file);
+		return EXIT_CONFIG;
+	}
+	if (strlen(name) >= 200 || dir_len >= sizeof L.dir) {
+		log_error("SHIM_LEARN_FILE=\"%s\": path too long", file);
+		return EXIT_CONFIG;
+	}
+	if (slash)
+		snprintf(L.dir, sizeof L.dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? file : "/");
+	else
+		snprintf(L.dir, sizeof L.dir, ".");
+	snprintf(L.name, sizeof L.name, "%s", name);
+	snprintf(L.tmp, sizeof L.tmp, ".%s.tmp", name);
+	snprintf(L.review, sizeof L.review, "%s.review.json", name);
+	snprintf(L.review_tmp, sizeof L.review_tmp, ".%s.review.json.tmp", name);
+	return 0;
+}
+
+int learn_init(const char *file, const char *base_name, const char *effective_json,
+	       const struct sock_fprog *enforce, const struct sock_fprog *complain,
+	       struct sock_fprog *variant)
+{
+	int rc = split_path(file);
+	if (rc)
+		return rc;
+	L.file = file;
+	L.base_name = base_name;
+	L.enforce_len = enforce->len;
+	L.enforce = malloc(enforce->len * sizeof *enforce->filter);
+	if (!L.enforce) {
+		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
+		return EXIT_SYSTEM;
+	}
+	memcpy(L.enforce, enforce->filter, enforce->len * sizeof *enforce->filter);
+	for (int nr = 0; nr < MAX_NR; nr++) {
+		L.names[nr] = notify_syscall_name(nr);
+		if (L.names[nr])
+			L.order[L.order_len++] = (unsigned short)nr;
+	}
+	qsort(L.order, L.order_len, sizeof *L.order, cmp_name);
+	if ((rc = plan_rules(effective_json)))
+		return rc;
+
+	/* The assumed set: allowed by the base for any argument values we try. */
+	int hot[256];
+	unsigned n_hot = 0;
+	for (size_t i = 0; i < sizeof learn_assumed / sizeof *learn_assumed; i++) {
+		int nr = seccomp_syscall_resolve_name(learn_assumed[i].name);
+		if (nr < 0 || nr >= MAX_NR || n_hot == sizeof hot / sizeof *hot)
+			continue;
+		bool base_ok = allows(base_action(nr, 0)) && allows(base_action(nr, UINT64_MAX)) &&
+			       allows(base_action(nr, 0x7fffffff));
+		/* The hand-off calls are allowed as complain mode allows them:
+		 * nothing could answer before PID 1 holds the listener. */
+		if (!base_ok && !learn_assumed[i].handoff)
+			continue;
+		hot[n_hot++] = nr;
+		if (base_ok) {
+			set_bit(L.in, nr);
+			L.status[nr] = ASSUMED;
+			L.counts[ASSUMED]++;
+		}
+	}
+	return build_variant(complain, hot, n_hot, variant);
+}
+
+static void render_profile(void)
+{
+	text_len = 0;
+	text_overflow = false;
+	put("{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"defaultErrnoRet\": 38,\n"
+	    "  \"architectures\": [\"" NATIVE_ARCH_NAME "\"],\n  \"syscalls\": [\n"
+	    "    {\"names\": [");
+	bool first = true;
+	for (unsigned i = 0; i < L.order_len; i++) {
+		int nr = L.order[i];
+		if ((L.status[nr] == ASSUMED || L.status[nr] == OBSERVED) && (L.uncond[nr] || !L.cond[nr])) {
+			putf("%s\"%s\"", first ? "" : ", ", L.names[nr]);
+			first = false;
+		}
+	}
+	put("], \"action\": \"SCMP_ACT_ALLOW\"}");
+	for (unsigned i = 0; i < L.order_len; i++) {
+		int nr = L.order[i];
+		if ((L.status[nr] == ASSUMED || L.status[nr] == OBSERVED) && !L.uncond[nr] && L.cond[nr]) {
+			put(",\n    ");
+			put(L.cond[nr]);
+		}
+	}
+	if (*L.deny) {
+		put(",\n    ");
+		put(L.deny);
+	}
+	put("\n  ]\n}\n");
+}
+
+static void render_review(void)
+{
+	text_len = 0;
+	text_overflow = false;
+	put("{\n  \"profile\": ");
+	put_string(L.name);
+	put(",\n  \"base\": ");
+	put_string(L.base_name);
+	putf(",\n  \"assumed\": %u,\n  \"observed\": %u,\n  \"outsideBase\": %u,\n  \"syscalls\": [",
+	     L.counts[ASSUMED], L.counts[OBSERVED], L.counts[OUTSIDE]);
+	bool first = true;
+	for (unsigned i = 0; i < L.order_len; i++) {
+		int nr = L.order[i];
+		if (L.status[nr] != NONE) {
+			putf("%s\n    {\"name\": \"%s\", \"nr\": %d, \"status\": \"%s\"", first ? "" : ",",
+			     L.names[nr], nr, status_names[L.status[nr]]);
+			if (L.status[nr] == OBSERVED) {
+				putf(", \"pid\": %d, \"comm\": ", (int)L.pid[nr]);
+				put_string(L.comm[nr]);
+			}
+			put("}");
+			first = false;
+		}
+		if (test_bit(L.out, nr)) {
+			putf("%s\n    {\"name\": \"%s\", \"nr\": %d, \"status\": \"%s\", \"pid\": %d, \"comm\": ",
+			     first ? "" : ",", L.names[nr], nr, status_names[OUTSIDE], (int)L.out_pid[nr]);
+			put_string(L.out_comm[nr]);
+			put("}");
+			first = false;
+		}
+	}
+	put("\n  ]\n}\n");
+}
+
+/* Writes text[] to NAME through a fresh temporary file and a rename, so a
+ * reader (or a pod killed now) sees the old file or the new one, never half. */
+static int replace(const char *tmp, const char *name)
+{
+	if (text_overflow) {
+		errno = EFBIG;
+		return -1;
+	}
+	int fd = openat(L.dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* Left by a PID 1 killed mid-write. */
+		if (unlinkat(L.dirfd, tmp, 0) && errno != ENOENT)
+			return -1;
+		fd = openat(L.dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	}
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < text_len) {
+		ssize_t n = write(fd, text + off, text_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			(void)close(fd);
+			(void)unlinkat(L.dirfd, tmp, 0);
+			errno = err;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) || renameat(L.dirfd, tmp, L.dirfd, name)) {
+		int err = errno;
+		(void)unlinkat(L.dirfd, tmp, 0);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int write_files(void)
+{
+	render_profile();
+	if (replace(L.tmp, L.name))
+		return -1;
+	render_review();
+	return replace(L.review_tmp, L.review);
+}
+
+int learn_open(void)
+{
+	L.dirfd = open(L.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (L.dirfd < 0) {
+		log_error("SHIM_LEARN_FILE=\"%s\": directory %s: %s (mount a writable volume, such as an "
+			  "emptyDir, there)", L.file, L.dir, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	struct stat st;
+	if (fstatat(L.dirfd, L.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		log_error("SHIM_LEARN_FILE=\"%s\": exists and is not a regular file", L.file);
+		return EXIT_CONFIG;
+	}
+	if (write_files()) {
+		log_error("SHIM_LEARN_FILE=\"%s\": cannot write in %s: %s (mount a writable volume, such as an "
+			  "emptyDir, there)", L.file, L.dir, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
+void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 id)
+{
+	int nr = data->nr;
+	if (data->arch != NATIVE_AUDIT_ARCH || nr < 0 || nr >= MAX_NR)
+		return; /* the filter kills other ABIs before any notification */
+	uint32_t action = bpf_run(L.enforce, L.enforce_len, data) & SECCOMP_RET_ACTION_FULL;
+	bool inside = allows(action);
+	/* Tracked apart, so a call the base allows with some arguments and
+	 * denies with others (clone with namespace flags) is reported both ways. */
+	uint64_t *set = inside ? L.in : L.out;
+	if (test_bit(set, nr))
+		return;
+	set_bit(set, nr);
+	L.counts[inside ? OBSERVED : OUTSIDE]++;
+	char *comm = inside ? L.comm[nr] : L.out_comm[nr];
+	pid_t tgid;
+	notify_process(tid, &tgid, comm, sizeof L.comm[nr]);
+	/* The process may have died and its pid been reused while we read /proc. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
+		snprintf(comm, sizeof L.comm[nr], "?");
+	if (inside) {
+		L.status[nr] = OBSERVED;
+		L.pid[nr] = tgid;
+	} else {
+		L.out_pid[nr] = tgid;
+	}
+	const char *name = L.names[nr] ? L.names[nr] : "?";
+	if (inside)
+		log_debug("learn: %s(%d) pid=%d comm=%s", name, nr, (int)tgid, comm);
+	else
+		log_line(LOG_LEVEL_ERROR, "seccomp", "learn: outside the base profile: %s(%d) pid=%d comm=%s "
+			 "(let through, not added to the profile)", name, nr, (int)tgid, comm);
+	if (write_files() && !L.write_failed) {
+		L.write_failed = true;
+		log_error("learn: writing %s: %s (the file keeps the last complete profile)", L.file,
+			  strerror(errno));
+	}
+}
+
+void learn_finish(void)
+{
+	if (L.dirfd < 0)
+		return;
+	unsigned allowed = L.counts[ASSUMED] + L.counts[OBSERVED];
+	log_line(LOG_LEVEL_ERROR, "learn", "%s %s: %u calls allowed (%u assumed, %u observed); %u outside the base, "
+		 "not allowed (review: %s.review.json)", L.write_failed ? "FAILED to keep" : "wrote", L.file,
+		 allowed, L.counts[ASSUMED], L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
+}

@@ -1,0 +1,36 @@
+#ifndef SHIM_LEARN_H
+#define SHIM_LEARN_H
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/types.h>
+
+/* Learn mode (SHIM_SECCOMP_MODE=learn): PID 1 records which of the base
+ * profile's allowed calls the workload makes and keeps SHIM_LEARN_FILE a valid
+ * profile allowing exactly those (plus the assumed set), rewritten atomically
+ * whenever a call is seen for the first time. */
+
+/* Before anything starts: builds the output plan from the base profile (its
+ * effective OCI JSON and compiled enforce program) and the child's learn
+ * variant: the complain program with every ALLOW turned into a notification,
+ * behind a prefix that allows the assumed set unnotified. Allocates.
+ * 0 or EXIT_SECCOMP / EXIT_CONFIG after one error line. */
+int learn_init(const char *file, const char *base_name, const char *effective_json,
+	       const struct sock_fprog *enforce, const struct sock_fprog *complain,
+	       struct sock_fprog *variant);
+
+/* After the privilege drop, before the child starts: opens the output
+ * directory (kept open for PID 1, which can no longer resolve paths freely
+ * once confined) and writes the initial profile and review file. A location
+ * that does not exist or cannot be written fails here: EXIT_CONFIG. */
+int learn_open(void);
+
+/* PID 1, for each notification: DATA is the call, TID its thread. Records a
+ * call the first time it is seen (process lookup, rewrite), else returns at
+ * once. No allocation. */
+void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 id);
+
+/* At exit: one summary line on stderr. */
+void learn_finish(void);
+
+#endif
