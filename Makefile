@@ -21,7 +21,7 @@ MUSL_LDFLAGS := -static -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl
 MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 
 SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
-	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/main.c
+	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/export.c shim/main.c
 SHIM_HDRS := $(wildcard shim/*.h)
 
 all: $(B)/shim
@@ -44,7 +44,15 @@ $(GEN)/learn_data.h: seccomp/learn-hot.txt
 		/^# hand-off/ { h = 1 } /^# / && !/^# hand-off/ { h = 0 } \
 		/^[a-z0-9_]+$$/ { printf "\t{ \"%s\", %d },\n", $$1, h } END { print "};" }' $< > $@.tmp && mv $@.tmp $@
 
-$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(B)/deps.stamp Makefile
+# --export-profile's node-level additions, as C strings.
+$(GEN)/export_data.h: seccomp/k8s-base.json seccomp/pid1.json
+	@mkdir -p $(GEN)
+	{ echo "/* Generated from seccomp/k8s-base.json and seccomp/pid1.json. Do not edit. */"; \
+	  for f in k8s_base:seccomp/k8s-base.json pid1:seccomp/pid1.json; do \
+		echo "static const char export_$${f%%:*}_json[] ="; \
+		sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $${f#*:}; echo ";"; done; } > $@.tmp && mv $@.tmp $@
+
+$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h $(B)/deps.stamp Makefile
 	musl-gcc $(MUSL_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' \
 		$(MUSL_LDFLAGS) -o $@.tmp $(SHIM_SRCS) $(MUSL_LIBS)
 	strip --strip-all -R .comment $@.tmp

@@ -5,7 +5,7 @@
 #
 #   bench/run.sh            full run (~10 minutes)
 #   bench/run.sh --quick    short run for CI smoke (~1-2 minutes)
-#   bench/run.sh --only startup,size,reap,signal,syscall,http   (subset; for debugging)
+#   bench/run.sh --only startup,size,reap,signal,syscall,http,learn   (subset; for debugging)
 #
 # Environment: SHIM=path (default build/shim), BENCH_PORT (default 18431).
 # Every command runs under `timeout`; every loop is bounded. Results are
@@ -23,7 +23,7 @@ RAW=$B/raw
 SHIM=${SHIM:-$ROOT/build/shim}
 PORT=${BENCH_PORT:-18431}
 QUICK=0
-ONLY=startup,size,reap,signal,syscall,http
+ONLY=startup,size,reap,signal,syscall,http,learn
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -45,6 +45,7 @@ if [ "$QUICK" = 1 ]; then
 	SIG_K=50 SIG_ROUNDS=2                 # trials = K x rounds per init
 	SC_ROUNDS=3 SC_INNER=3 SC_ITERS=50000 # syscall: runs per config, timed loops per run, calls per loop
 	HTTP_ROUNDS=2 HTTP_WARM=1 HTTP_DUR=3
+	LEARN_ROUNDS=2 LEARN_RUNS=5
 else
 	MODE=full
 	SU_ROUNDS=10 SU_RUNS=100 SU_WARM=10
@@ -53,6 +54,7 @@ else
 	SIG_K=100 SIG_ROUNDS=10
 	SC_ROUNDS=9 SC_INNER=5 SC_ITERS=200000
 	HTTP_ROUNDS=20 HTTP_WARM=1 HTTP_DUR=4
+	LEARN_ROUNDS=5 LEARN_RUNS=20
 fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -364,7 +366,9 @@ run_syscall() {
 run_http() {
 	local modes=() r m
 	if [ "$HAVE_SHIM" = 1 ]; then
-		modes=(default off)
+		modes=(default off learn)
+		# learn mode's output: PID 1 runs as 65532 after the drop
+		mkdir -p "$B/learn" && chmod 777 "$B/learn"
 	else
 		modes=(none docker-like-runc) # harness check until build/shim exists
 	fi
@@ -376,13 +380,15 @@ run_http() {
 	: >"$RAW/http.tsv"
 	local url=http://127.0.0.1:$PORT/
 	for ((r = 0; r < HTTP_ROUNDS; r++)); do
-		local ord=("${modes[@]}")
-		[ $((r % 2)) = 1 ] && ord=("${modes[1]}" "${modes[0]}") # ABBA order
+		# rotate the order each round so no mode always runs first
+		local ord=() n=${#modes[@]} i
+		for ((i = 0; i < n; i++)); do ord+=("${modes[(i + r) % n]}"); done
 		for m in "${ord[@]}"; do
 			local pre=()
 			case $m in
 			default) pre=(env "$SHIM") ;;
 			off) pre=(env SHIM_SECCOMP=off "$SHIM") ;;
+			learn) pre=(env SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE="$B/learn/http.json" "$SHIM") ;;
 			none) pre=(env) ;;
 			docker-like-runc) pre=(env "$B/scload" --) ;;
 			esac
@@ -431,12 +437,33 @@ run_http() {
 		case $m in
 		default) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
 		off) cmdlog http "$HTTP_ROUNDS" "SHIM_SECCOMP=off timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
+		learn) cmdlog http "$HTTP_ROUNDS" "SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=build/bench/learn/http.json timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
 		none) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 node bench/server.js $PORT" ;;
 		docker-like-runc) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 build/bench/scload -- node bench/server.js $PORT" ;;
 		esac
 	done
 	cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + 30)) taskset -c 0 wrk -t1 -c32 -d${HTTP_WARM}s $url  (warm-up, discarded)"
 	cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_DUR + 30)) taskset -c 0 wrk -t1 -c32 -d${HTTP_DUR}s --latency $url"
+}
+
+# ------------------------------------------------- 7. learn mode: node startup
+# `node -e 0` under the shim in enforce and in learn mode (a fresh profile each
+# run: every call node makes at startup is learned, the worst case).
+run_learn() {
+	[ "$HAVE_SHIM" = 1 ] || return
+	mkdir -p "$B/learn" && chmod 777 "$B/learn"
+	local hf=(hyperfine -N -i --style none --warmup 2 --runs "$LEARN_RUNS") r
+	local enf="$SHIM node -e 0" lrn="env SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=$B/learn/startup.json $SHIM node -e 0"
+	log "learn: node startup, $LEARN_ROUNDS rounds x $LEARN_RUNS runs, enforce vs learn"
+	for ((r = 0; r < LEARN_ROUNDS; r++)); do
+		local ord=("$enf" "$lrn")
+		[ $((r % 2)) = 1 ] && ord=("$lrn" "$enf")
+		timeout 600 taskset -c 1 "${hf[@]}" --export-json "$RAW/learn_startup_$r.json" "${ord[@]}" >>"$RAW/learn.log" 2>&1 ||
+			log "learn round $r: hyperfine failed"
+	done
+	# what one learned startup looks like
+	env SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE="$B/learn/startup.json" timeout 60 "$SHIM" node -e 0 2>"$RAW/learn_summary.txt"
+	cmdlog learn "$LEARN_ROUNDS" "timeout 600 taskset -c 1 ${hf[*]} --export-json build/bench/raw/learn_startup_R.json '$enf' '$lrn'"
 }
 
 START=$(date +%s)
@@ -446,6 +473,7 @@ want reap && run_reap
 want signal && run_signal
 want syscall && run_syscall
 want http && run_http
+want learn && run_learn
 {
 	echo "elapsed_s=$(($(date +%s) - START))"
 	echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -23,6 +23,7 @@ T_RSS_KIB = 128
 T_SIZE_KIB = 192
 T_DENIED_NS = 100
 T_HTTP = 0.99
+T_LEARN_HTTP = 0.95
 
 
 def pct(v, p):
@@ -370,7 +371,8 @@ if http_rows:
         lab = {"none": "node, no init, no filter", "docker-like-runc": "node under the runc-like Docker-like filter"}
     http_sec.append("| mode | rounds | req/s: median [min–max] | p25–p75 | failures | wrk errors |")
     http_sec.append("|---|---|---|---|---|---|")
-    for m in [b, a]:
+    for m in [b, a] + (["learn"] if "learn" in rps else []):
+        lab.setdefault("learn", "shim, learn mode (default profile as base)")
         v = list(rps.get(m, {}).values())
         http_sec.append(f"| {lab.get(m, m)} | {len(v)} | {mm(v)} | {fmt(pct(v, 25))}–{fmt(pct(v, 75))} | {len(fails.get(m, []))} | {'; '.join(errs.get(m, [])) or 'none'} |")
     va, vb = rps.get(a, {}), rps.get(b, {})
@@ -393,6 +395,19 @@ if http_rows:
                 why = (f"missed: {low} below {T_HTTP}" + (f"; within this machine's noise (per-round ratio IQR {lo:.3f}–{hi:.3f} contains 1.0)"
                                                           if lo <= 1.0 <= hi else ""))
             targets.append((f"node HTTP ≥ {T_HTTP:.0%} of unconfined", f"ratio of medians {rom:.3f}, median per-round ratio {med(pr):.3f}", why))
+    vl, vd = rps.get("learn", {}), rps.get("default", {})
+    common = sorted(set(vl) & set(vd))
+    if common:
+        rom = med(list(vl.values())) / med(list(vd.values()))
+        pr = [vl[r] / vd[r] for r in common]
+        http_sec.append("")
+        http_sec.append(f"Ratio learn / enforce (default profile): ratio of medians **{rom:.3f}**; median of per-round ratios "
+                        f"**{med(pr):.3f}** (p25–p75 {pct(pr, 25):.3f}–{pct(pr, 75):.3f}, [min–max] {min(pr):.3f}–{max(pr):.3f}, {len(pr)} rounds).")
+        put("node HTTP req/s: median [min–max]", "shim (learn)", mm(list(vl.values())))
+        put("node HTTP ratio learn/enforce (ratio of medians; median per-round ratio)", "shim", f"{rom:.3f}; {med(pr):.3f}")
+        ok = rom >= T_LEARN_HTTP and med(pr) >= T_LEARN_HTTP
+        targets.append((f"node HTTP in learn mode ≥ {T_LEARN_HTTP:.0%} of enforce", f"ratio of medians {rom:.3f}, median per-round ratio {med(pr):.3f}",
+                        "met" if ok else f"missed: below {T_LEARN_HTTP}"))
     st = read_tsv("http_status.tsv")
     if st:
         http_sec.append("")
@@ -400,7 +415,7 @@ if http_rows:
             http_sec.append(f"- {row[0]}: node {' '.join(row[1:])}")
 
 # ------------------------------------------------------------------ output
-cols = ["shim", "shim (off)", "tini-static", "dumb-init", "catatonit", "floor", "bare/direct",
+cols = ["shim", "shim (off)", "shim (learn)", "tini-static", "dumb-init", "catatonit", "floor", "bare/direct",
         "allow-all filter", "docker-like (runc)", "docker-like (shim)"]
 used = [c for c in cols if any(c in v for v in summary.values())]
 cmds = read_tsv("commands.txt")
@@ -432,12 +447,35 @@ if targets:
     for t, m_, v in targets:
         p(f"| {t} | {m_} | {v} |")
     p("")
+# ------------------------------------------------------------------ learn startup
+learn_sec = []
+le, ll = [], []
+for fn in sorted(glob.glob(path("learn_startup_*.json"))):
+    with open(fn) as f:
+        res = json.load(f)["results"]
+    for x in res:
+        (ll if "SHIM_SECCOMP_MODE=learn" in x["command"] else le).append(x["median"] * 1000)
+if le and ll:
+    learn_sec.append("| `shim node -e 0` | rounds | median ms of round medians [min–max] |")
+    learn_sec.append("|---|---|---|")
+    learn_sec.append(f"| enforce (default profile) | {len(le)} | {mm(le, 1)} |")
+    learn_sec.append(f"| learn (default profile as base, fresh output) | {len(ll)} | {mm(ll, 1)} |")
+    learn_sec.append("")
+    learn_sec.append(f"Ratio learn / enforce: **{med(ll) / med(le):.3f}** (median of round medians).")
+    put("node startup learn/enforce (median of round medians)", "shim", f"{med(ll) / med(le):.3f}")
+    summ = path("learn_summary.txt")
+    if os.path.exists(summ):
+        with open(summ) as f:
+            learn_sec.append("")
+            learn_sec.append("One learned startup: `" + f.read().strip().replace("\n", " ") + "`")
+
 for title, sec in [("1. Startup: `X /bin/true` (hyperfine -N, interleaved rounds)", startup_sec),
                    ("2. Size and idle RSS", size_sec),
                    ("3. Reaping 10,000 orphans (clone(CLONE_VM) grandchildren of one intermediate that exits at once)", reap_sec),
                    ("4. Signal forwarding latency (SIGTERM to PID 1 → child's handler, 20 ms idle before each)", sig_sec),
                    ("5. Seccomp cost per system call (sysloop pinned to CPU 1; per run: min of the timed loops; then median [min–max] over runs)", sc_sec),
-                   ("6. Node HTTP (wrk -t1 -c32 on 127.0.0.1, server on CPU 1, wrk on CPU 0, alternating ABBA rounds)", http_sec)]:
+                   ("6. Node HTTP (wrk -t1 -c32 on 127.0.0.1, server on CPU 1, wrk on CPU 0, rotating order each round)", http_sec),
+                   ("7. Learn mode: node startup (hyperfine -N, server CPU 1, alternating rounds)", learn_sec)]:
     if sec:
         p(f"## {title}")
         p("")

@@ -121,7 +121,8 @@ void config_usage(void)
 {
 	static const char text[] =
 		"usage: shim [--help | --version | --check | --print-profile |\n"
-		"             --compile-profile IN.json OUT.bpf | --] COMMAND [ARG...]\n"
+		"             --compile-profile IN.json OUT.bpf |\n"
+		"             --export-profile localhost|spo IN.json [NAME] | --] COMMAND [ARG...]\n"
 		"Runs COMMAND as a supervised child: drops privileges (SHIM_USER), applies a\n"
 		"seccomp profile (SHIM_SECCOMP), forwards signals and reaps zombies.\n"
 		"Configuration: SHIM_* environment variables; see the README.\n";
@@ -359,6 +360,16 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 			cfg->action = ACTION_COMPILE_PROFILE;
 			cfg->compile_in = argv[2];
 			cfg->compile_out = argv[3];
+			return 0;
+		} else if (!strcmp(opt, "--export-profile")) {
+			if (argc != 4 && argc != 5) {
+				log_error("usage: shim --export-profile localhost IN.json | --export-profile spo IN.json NAME");
+				return EXIT_USAGE;
+			}
+			cfg->action = ACTION_EXPORT_PROFILE;
+			cfg->export_format = argv[2];
+			cfg->export_in = argv[3];
+			cfg->export_name = argc == 5 ? argv[4] : NULL;
 			return 0;
 		} else if (!strcmp(opt, "--check")) {
 			cfg->action = ACTION_CHECK;

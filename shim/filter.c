@@ -44,6 +44,12 @@ void filter_default(struct sock_fprog *enforce, struct sock_fprog *complain)
 	complain->filter = (struct sock_filter *)default_complain;
 }
 
+const char *filter_default_json(size_t *len)
+{
+	*len = sizeof default_profile_json - 1;
+	return default_profile_json;
+}
+
 int filter_confine_pid1(void)
 {
 	struct sock_fprog prog = {
@@ -57,8 +63,7 @@ int filter_confine_pid1(void)
 	return 0;
 }
 
-/* Reads a whole profile file with a size limit. Returns malloc'd bytes or NULL. */
-static char *read_profile(const char *path, size_t *len)
+char *filter_read_file(const char *path, size_t *len)
 {
 	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -187,7 +192,7 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		filter_default(&enforce, &complain);
 	} else {
 		size_t len = 0;
-		char *data = read_profile(setting, &len);
+		char *data = filter_read_file(setting, &len);
 		if (!data)
 			return EXIT_SECCOMP;
 		int rc;
@@ -231,7 +236,7 @@ int filter_print_profile(const char *setting)
 		return EXIT_SECCOMP;
 	}
 	if (strcmp(setting, "default")) {
-		data = read_profile(setting, &len);
+		data = filter_read_file(setting, &len);
 		if (!data)
 			return EXIT_SECCOMP;
 		if (is_bpf_file(data, len)) {
@@ -274,7 +279,7 @@ static int write_all(int fd, const void *buf, size_t len)
 int filter_compile_file(const char *in, const char *out)
 {
 	size_t len = 0;
-	char *data = read_profile(in, &len);
+	char *data = filter_read_file(in, &len);
 	if (!data)
 		return EXIT_SECCOMP;
 	if (is_bpf_file(data, len)) {

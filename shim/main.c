@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "exitcode.h"
+#include "export.h"
 #include "filter.h"
 #include "identity.h"
 #include "learn.h"
@@ -102,6 +103,8 @@ int main(int argc, char **argv)
 		return filter_print_profile(cfg.seccomp);
 	case ACTION_COMPILE_PROFILE:
 		return filter_compile_file(cfg.compile_in, cfg.compile_out);
+	case ACTION_EXPORT_PROFILE:
+		return export_profile(cfg.export_format, cfg.export_in, cfg.export_name);
 	case ACTION_RUN:
 	case ACTION_CHECK:
 		break;

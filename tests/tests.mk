@@ -10,13 +10,13 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 UNIT_TESTS := config path supervise identity profile filter log
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity.c shim/profile.c \
-	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c
+	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c
 
-$(T)/unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h tests/unit/testlib.h
+$(T)/unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h tests/unit/testlib.h
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) -o $@ $< $(UNIT_SRCS) $(HOST_LIBS)
 
-$(T)/asan_unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h tests/unit/testlib.h
+$(T)/asan_unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h tests/unit/testlib.h
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SRCS) $(HOST_LIBS)
 
@@ -36,7 +36,7 @@ $(T)/integration: tests/integration/test_shim.c tests/unit/testlib.h
 
 # The shim itself built with ASan+UBSan (glibc, host libraries) for the
 # integration suite; behaviour is the same, spawn uses fork.
-$(T)/shim-asan: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h
+$(T)/shim-asan: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $(SHIM_SRCS) $(HOST_LIBS:-lcmocka=)
 

@@ -1,0 +1,196 @@
+#include "export.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "export_data.h"    /* seccomp/k8s-base.json and seccomp/pid1.json */
+#include "filter.h"
+#include "log.h"
+#include "profile.h"
+
+/* The profile as the shim reads it (Docker's includes resolved), as JSON. */
+static json_object *effective_of(const char *text, size_t len, const char *source)
+{
+	struct filter_pair pair;
+	char *effective = NULL;
+	if (profile_compile(text, len, source, &pair, &effective))
+		return NULL;
+	filter_pair_free(&pair);
+	json_object *o = json_tokener_parse(effective);
+	free(effective);
+	return o;
+}
+
+static bool rule_names(json_object *rule, const char *name)
+{
+	json_object *names;
+	if (!json_object_object_get_ex(rule, "names", &names))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(names); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(names, i)), name))
+			return true;
+	return false;
+}
+
+static bool mentions(json_object *syscalls, const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(syscalls); i++)
+		if (rule_names(json_object_array_get_idx(syscalls, i), name))
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The node-level additions: each needed name IN does not mention, as a plain
+ * allow, or with the default profile's rules where the default checks arguments. */
+static int add_node_calls(json_object *profile, json_object *syscalls, json_object *defaults)
+{
+	json_object *base = json_tokener_parse(export_k8s_base_json);
+	json_object *pid1 = json_tokener_parse(export_pid1_json);
+	const char *names[512];
+	size_t n = 0;
+	int rc = 0;
+	json_object *lists[3] = { NULL, NULL, NULL }, *part, *rules;
+	if (!base || !pid1) {
+		rc = -1;
+		goto out;
+	}
+	if (json_object_object_get_ex(base, "runtime", &part))
+		json_object_object_get_ex(part, "names", &lists[0]);
+	if (json_object_object_get_ex(base, "shim", &part))
+		json_object_object_get_ex(part, "names", &lists[1]);
+	if (json_object_object_get_ex(pid1, "syscalls", &rules) && json_object_array_length(rules) > 0)
+		json_object_object_get_ex(json_object_array_get_idx(rules, 0), "names", &lists[2]);
+	for (int l = 0; l < 3; l++) {
+		for (size_t i = 0; lists[l] && i < json_object_array_length(lists[l]) && n < 512; i++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(lists[l], i));
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = !strcmp(names[j], s);
+			if (!dup && !mentions(syscalls, s))
+				names[n++] = s;
+		}
+	}
+	qsort(names, n, sizeof *names, cmp_str);
+	json_object *plain = json_object_new_array();
+	json_object *conditional = json_object_new_array();
+	json_object *def_rules;
+	json_object_object_get_ex(defaults, "syscalls", &def_rules);
+	for (size_t i = 0; i < n; i++) {
+		bool checked = false;
+		for (size_t r = 0; r < json_object_array_length(def_rules); r++) {
+			json_object *rule = json_object_array_get_idx(def_rules, r), *action, *args;
+			json_object_object_get_ex(rule, "action", &action);
+			if (!rule_names(rule, names[i]) || !json_object_object_get_ex(rule, "args", &args) ||
+			    strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW"))
+				continue;
+			checked = true;
+			json_object *copy = json_object_new_object(), *one = json_object_new_array();
+			json_object_array_add(one, json_object_new_string(names[i]));
+			json_object_object_add(copy, "names", one);
+			json_object_object_add(copy, "action", json_object_new_string("SCMP_ACT_ALLOW"));
+			json_object_object_add(copy, "args", json_object_get(args));
+			json_object_array_add(conditional, copy);
+		}
+		if (!checked)
+			json_object_array_add(plain, json_object_new_string(names[i]));
+	}
+	/* First, so a reader sees what was added; then IN's rules. */
+	json_object *all = json_object_new_array();
+	if (json_object_array_length(plain)) {
+		json_object *rule = json_object_new_object();
+		json_object_object_add(rule, "names", json_object_get(plain));
+		json_object_object_add(rule, "action", json_object_new_string("SCMP_ACT_ALLOW"));
+		json_object_array_add(all, rule);
+	}
+	for (size_t i = 0; i < json_object_array_length(conditional); i++)
+		json_object_array_add(all, json_object_get(json_object_array_get_idx(conditional, i)));
+	for (size_t i = 0; i < json_object_array_length(syscalls); i++)
+		json_object_array_add(all, json_object_get(json_object_array_get_idx(syscalls, i)));
+	json_object_object_add(profile, "syscalls", all);
+	json_object_put(plain);
+	json_object_put(conditional);
+out:
+	if (base)
+		json_object_put(base);
+	if (pid1)
+		json_object_put(pid1);
+	return rc;
+}
+
+int export_profile(const char *format, const char *in, const char *name)
+{
+	bool spo = !strcmp(format, "spo");
+	if (!spo && strcmp(format, "localhost")) {
+		log_error("--export-profile %s: expected localhost or spo", format);
+		return EXIT_USAGE;
+	}
+	if (spo != (name != NULL)) {
+		log_error("usage: shim --export-profile localhost IN.json | --export-profile spo IN.json NAME");
+		return EXIT_USAGE;
+	}
+	size_t len = 0;
+	char *data = filter_read_file(in, &len);
+	if (!data)
+		return EXIT_SECCOMP;
+	if (len >= sizeof SHIM_BPF_MAGIC - 1 && !memcmp(data, SHIM_BPF_MAGIC, sizeof SHIM_BPF_MAGIC - 1)) {
+		free(data);
+		log_error("seccomp profile %s: a compiled BPF file has no JSON form; export its source", in);
+		return EXIT_SECCOMP;
+	}
+	json_object *profile = effective_of(data, len, in);
+	free(data);
+	enum log_level level = log_get_level();
+	log_set_level(LOG_LEVEL_ERROR); /* the default's skipped names were reported at build time */
+	size_t default_len;
+	const char *default_text = filter_default_json(&default_len);
+	json_object *defaults = effective_of(default_text, default_len, "default");
+	log_set_level(level);
+	json_object *syscalls;
+	if (!profile || !defaults || !json_object_object_get_ex(profile, "syscalls", &syscalls) ||
+	    add_node_calls(profile, syscalls, defaults)) {
+		if (profile)
+			json_object_put(profile);
+		if (defaults)
+			json_object_put(defaults);
+		return EXIT_SECCOMP;
+	}
+	json_object *out = profile;
+	if (spo) {
+		/* The SeccompProfile CRD has no defaultErrnoRet (the runtime's
+		 * EPERM applies) and no flags. */
+		json_object *v;
+		if (json_object_object_get_ex(profile, "defaultErrnoRet", &v))
+			log_warn("the SeccompProfile CRD has no defaultErrnoRet: calls outside the profile get EPERM "
+				 "instead of %s", json_object_get_string(v));
+		json_object_object_del(profile, "defaultErrnoRet");
+		json_object_object_del(profile, "flags");
+		out = json_object_new_object();
+		json_object *meta = json_object_new_object();
+		json_object_object_add(out, "apiVersion", json_object_new_string("security-profiles-operator.x-k8s.io/v1"));
+		json_object_object_add(out, "kind", json_object_new_string("SeccompProfile"));
+		json_object_object_add(meta, "name", json_object_new_string(name));
+		json_object_object_add(out, "metadata", meta);
+		json_object_object_add(out, "spec", profile);
+	}
+	const char *text = json_object_to_json_string_ext(
+		out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int ok = text && fputs(text, stdout) >= 0 && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+	int err = errno;
+	json_object_put(out);
+	json_object_put(defaults);
+	if (!ok) {
+		log_error("writing the profile to stdout: %s", strerror(err));
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
