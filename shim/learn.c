@@ -152,6 +152,20 @@ static int plan_rules(const char *effective)
 		json_object_object_get_ex(rule, "action", &action);
 		json_object_object_get_ex(rule, "names", &names);
 		if (strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW")) {
+			/* Kept verbatim, less the names this libseccomp does not know
+			 * (numbers above the profile's highest get ENOSYS anyway), so
+			 * the output loads without warnings. */
+			json_object *known = json_object_new_array();
+			for (size_t j = 0; j < json_object_array_length(names); j++) {
+				json_object *v = json_object_array_get_idx(names, j);
+				if (seccomp_syscall_resolve_name(json_object_get_string(v)) != __NR_SCMP_ERROR)
+					json_object_array_add(known, json_object_get(v));
+			}
+			if (!json_object_array_length(known)) {
+				json_object_put(known);
+				continue;
+			}
+			json_object_object_add(rule, "names", known);
 			const char *rule_text = json_object_to_json_string_ext(
 				rule, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 			size_t n = strlen(rule_text);

@@ -1237,6 +1237,8 @@ static int allowed_names(const char *profile)
 	return n;
 }
 
+/* Every escape-class call of escape.expected is denied (EPERM or ENOSYS: a
+ * learned profile may deny it earlier, e.g. the fork its probe needs). */
 static void escape_list_is_denied_under(const char *profile_env)
 {
 	struct result r;
@@ -1245,14 +1247,23 @@ static void escape_list_is_denied_under(const char *profile_env)
 	FILE *f = fopen("tests/integration/escape.expected", "r");
 	assert_non_null(f);
 	char line[128];
+	int n = 0;
 	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#' || line[0] == '\n')
+		if (line[0] == '#' || line[0] == '\n' || !strncmp(line, "control_", 8))
 			continue;
-		if (!strstr(r.out, line))
+		char name[96], want[96], denied[2][128];
+		assert_int_equal(sscanf(line, "%95s", name), 1);
+		snprintf(want, sizeof want, "%s", name);
+		snprintf(denied[0], sizeof denied[0], "%s EPERM", want);
+		snprintf(denied[1], sizeof denied[1], "%s ENOSYS", want);
+		bool ok = has_line(r.out, denied[0]) || has_line(r.out, denied[1]);
+		if (!ok)
 			print_message("not denied under %s: %s", profile_env, line);
-		assert_non_null(strstr(r.out, line));
+		assert_true(ok);
+		n++;
 	}
 	fclose(f);
+	assert_true(n >= 40);
 	assert_true(has_line(r.out, "clone3 ENOSYS"));
 }
 
@@ -1297,6 +1308,29 @@ static void learned_node_profile_enforces_and_is_smaller(void **state)
 	assert_non_null(strstr(r.err, "; 0 outside the base"));
 	snprintf(cmd, sizeof cmd, "cmp %s %s/node2.json", profile, learn_dir);
 	assert_int_equal(system(cmd), 0);
+
+	/* Kubernetes export: a superset (the runtime's and PID 1's calls added) that still loads. */
+	run_shim(false, NULL, ARGS("--export-profile", "localhost", profile), &r, 20);
+	assert_int_equal(r.status, 0);
+	char exported[128], exported_env[160];
+	snprintf(exported, sizeof exported, "%s/k8s.json", learn_dir);
+	FILE *f = fopen(exported, "w");
+	assert_non_null(f);
+	fputs(r.out, f);
+	fclose(f);
+	int k8s = allowed_names(exported);
+	print_message("Localhost export allows %d names\n", k8s);
+	assert_true(k8s > learned && k8s < full);
+	assert_non_null(strstr(r.out, "\"seccomp\""));
+	assert_non_null(strstr(r.out, "\"setresuid\""));
+	snprintf(exported_env, sizeof exported_env, "SHIM_SECCOMP=%s", exported);
+	escape_list_is_denied_under(exported_env);
+	run_shim(false, NULL, ARGS("--export-profile", "spo", profile, "node-workload"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"kind\": \"SeccompProfile\""));
+	assert_non_null(strstr(r.out, "\"name\": \"node-workload\""));
+	assert_null(strstr(r.out, "defaultErrnoRet"));
+	assert_non_null(strstr(r.err, "no defaultErrnoRet"));
 }
 
 static void learn_reports_calls_outside_the_base_and_keeps_enosys(void **state)
@@ -1333,8 +1367,8 @@ static void kill_child_once_learning(pid_t pid)
 	snprintf(review, sizeof review, "%s/killed.json.review.json", learn_dir);
 	/* Wait (bounded) until calls are being learned, then KILL the workload. */
 	for (int i = 0; i < 2000 && learn_child <= 0; i++) {
-		const char *text = read_file(review);
-		if (strstr(text, "\"status\": \"observed\"") && strstr(text, "\"comm\": \"node\"")) {
+		const char *text = read_file(review), *observed = strstr(text, "\"observed\": ");
+		if (observed && atoi(observed + 12) >= 30 && strstr(text, "\"comm\": \"node\"")) {
 			char path[64];
 			snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)shim_pid, (int)shim_pid);
 			FILE *f = fopen(path, "r");
@@ -1363,10 +1397,14 @@ static void killed_learning_run_leaves_a_loadable_profile(void **state)
 	print_message("%s", r.err);
 	assert_int_equal(r.status, 128 + SIGKILL);
 	assert_non_null(strstr(r.err, "shim: learn: wrote "));
+	/* The shim compiles it, and both files are complete JSON. */
 	run_shim(false, ENV(profile_env), ARGS("--check", (char *)probe), &r, 20);
 	assert_int_equal(r.status, 0);
-	run_shim(true, ENV(profile_env), ARGS((char *)probe, "exit", "7"), &r, 20);
-	assert_int_equal(r.status, 7);
+	assert_string_equal(r.err, "");
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "python3 -c 'import json,sys; [json.load(open(f)) for f in sys.argv[1:]]' "
+		 "%s/killed.json %s/killed.json.review.json", learn_dir, learn_dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void learn_without_a_writable_location_runs_nothing(void **state)
