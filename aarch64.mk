@@ -23,7 +23,12 @@ $(XGEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 	@mkdir -p $(XGEN)
 	$(B)/bpfgen --arch aarch64 seccomp/default.json seccomp/pid1.json $@.tmp && mv $@.tmp $@
 
-$(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(X)/deps.stamp aarch64.mk
+# Learn mode's and --export-profile's data are the same for every architecture.
+$(XGEN)/learn_data.h $(XGEN)/export_data.h: $(XGEN)/%: $(GEN)/%
+	@mkdir -p $(XGEN)
+	cp $< $@
+
+$(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(XGEN)/learn_data.h $(XGEN)/export_data.h $(X)/deps.stamp aarch64.mk
 	$(XCC) $(X_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
 		$(MUSL_LDFLAGS) -o $@.tmp $(SHIM_SRCS) $(X_LIBS)
 	aarch64-linux-gnu-strip --strip-all -R .comment $@.tmp

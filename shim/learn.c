@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,7 +28,6 @@
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #define NATIVE_ARCH_NAME "SCMP_ARCH_AARCH64"
 #endif
-#include <linux/audit.h>
 
 #define MAX_NR 1024
 #define WORDS (MAX_NR / 64)
