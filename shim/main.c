@@ -124,8 +124,10 @@ int main(int argc, char **argv)
 		return rc;
 	struct sock_fprog complain = filter.prog;
 	if (learning && (rc = learn_init(cfg.learn_file, cfg.seccomp, filter.effective, &filter.base,
-					 &complain, &filter.prog)))
+					 &complain, &filter.prog))) {
+		filter_release(&filter);
 		return rc;
+	}
 	if (cfg.action == ACTION_CHECK)
 		return check_summary(&cfg, &id, &filter);
 	if (filter.off)
@@ -151,8 +153,10 @@ int main(int argc, char **argv)
 	if ((rc = identity_apply(&id)))
 		return rc;
 	/* As the user PID 1 runs as: a location it cannot write fails before exec. */
-	if (learning && (rc = learn_open()))
+	if (learning && (rc = learn_open())) {
+		filter_release(&filter);
 		return rc;
+	}
 
 	char **child_env = config_child_env(environ, id.home);
 	int sigfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
