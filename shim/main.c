@@ -128,8 +128,11 @@ int main(int argc, char **argv)
 		filter_release(&filter);
 		return rc;
 	}
-	if (cfg.action == ACTION_CHECK)
-		return check_summary(&cfg, &id, &filter);
+	if (cfg.action == ACTION_CHECK) {
+		rc = check_summary(&cfg, &id, &filter);
+		filter_release(&filter);
+		return rc;
+	}
 	if (filter.off)
 		log_warn("SHIM_SECCOMP=off: the child runs without the shim's seccomp filter");
 
