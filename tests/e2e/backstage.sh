@@ -11,7 +11,8 @@
 # "app-config.yaml"], NODE_ENV=production, NODE_OPTIONS=--no-node-snapshot.
 # Checks: readiness 200, a catalog entity by name, a search hit, the proxy plugin, seccomp on the
 # node process (default profile, enforce mode); zero "would deny" lines in complain mode; runc
-# kill TERM -> exit 0. Then boot time (runc run -> readiness 200), shim vs plain node.
+# kill TERM -> exit 0; learn mode, enforce with the learned profile, and its Kubernetes export as
+# the container's own profile. Then boot time (runc run -> readiness 200), shim vs plain node.
 # Environment: E2E_BACKSTAGE_PORT (default 17307), E2E_BOOT_ROUNDS (default 5).
 source "$(dirname "$0")/lib.sh"
 e2e_init backstage
@@ -211,6 +212,71 @@ runc_remove "shim-e2e-bs-control-$$"
 n=$(grep -c 'would deny io_uring' "$E2E_TMP/bundle-control/stderr")
 [ "$rc" = 0 ] && [ "$n" -ge 1 ] && grep -q read "$E2E_TMP/bundle-control/stdout"
 report $? "complain control: io_uring use (UV_USE_IO_URING=1) gives $n 'would deny io_uring' line(s), node still works (exit $rc)"
+
+# 4. learn mode: learn the backend's profile in the chart's start (emptyDir-like writable volume
+#    at /learn), boot it in enforce mode with the learned profile, then the Kubernetes export of
+#    that profile as the container's own seccomp profile (runc applies it), the shim enforcing
+#    the learned one inside.
+LEARN="$E2E_TMP/learn"
+mkdir -p "$LEARN" && chmod 777 "$LEARN"
+bundle learn "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP_MODE=learn', 'SHIM_LEARN_FILE=/learn/backstage.json');
+    bind('$LEARN', '/learn', false);" || { fail "runc bundle"; exit 1; }
+ID="shim-e2e-bs-learn-$$"
+if start learn "$ID"; then
+    pass "learn: readiness 200 in ${BOOT_MS} ms under the shim (SHIM_SECCOMP_MODE=learn)"
+    exercise learn
+    stop "$ID" 60
+    [ "$WAIT_RC" = 0 ]
+    report $? "learn: runc kill TERM: shim exits $WAIT_RC (want 0)"
+    summary=$(grep 'shim: learn: wrote' "$E2E_TMP/bundle-learn/stderr")
+    grep -q '; 0 outside the base' <<<"$summary"
+    report $? "learn: one summary line, nothing outside the default profile ($summary)"
+    echo "REPORT: backstage learned profile: ${summary#shim: learn: }"
+    cp "$LEARN/backstage.json" "$LEARN/backstage.json.review.json" "$E2E_CACHE/" 2>/dev/null
+else
+    fail "learn: readiness 200 under the shim within 180 s"
+    tail -n 30 "$E2E_TMP/bundle-learn/stderr" >&2
+    runc_remove "$ID"
+fi
+
+bundle learned "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP=/learn/backstage.json');
+    bind('$LEARN', '/learn');" || { fail "runc bundle"; exit 1; }
+ID="shim-e2e-bs-learned-$$"
+if [ -s "$LEARN/backstage.json" ] && start learned "$ID"; then
+    pass "learned: readiness 200 in ${BOOT_MS} ms in enforce mode with the learned profile"
+    exercise learned
+    stop "$ID" 60
+    [ "$WAIT_RC" = 0 ] && ! grep -q 'shim: ' "$E2E_TMP/bundle-learned/stderr"
+    report $? "learned: runc kill TERM: shim exits $WAIT_RC (want 0), no shim message"
+else
+    fail "learned: readiness 200 with the learned profile within 180 s"
+    tail -n 30 "$E2E_TMP/bundle-learned/stderr" >&2
+    runc_remove "$ID"
+fi
+
+if "$SHIM_BIN" --export-profile localhost "$LEARN/backstage.json" >"$LEARN/k8s.json" 2>"$LEARN/export.err"; then
+    pass "export: shim --export-profile localhost of the learned profile"
+else
+    fail "export: shim --export-profile localhost: $(cat "$LEARN/export.err")"
+fi
+bundle exported "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP=/learn/backstage.json');
+    c.linux.seccomp = $(cat "$LEARN/k8s.json" 2>/dev/null || echo null);
+    bind('$LEARN', '/learn');" || { fail "runc bundle"; exit 1; }
+ID="shim-e2e-bs-exported-$$"
+if start exported "$ID"; then
+    pass "export: readiness 200 in ${BOOT_MS} ms with the export as the container's seccomp profile (runc)"
+    st=$(node_status "$ID")
+    grep -q 'Seccomp: 2' <<<"$st"
+    report $? "export: node under seccomp filter mode ($st)"
+    exercise exported
+    stop "$ID" 60
+    [ "$WAIT_RC" = 0 ]
+    report $? "export: runc kill TERM: shim exits $WAIT_RC (want 0)"
+else
+    fail "export: readiness 200 with the export as the container's profile within 180 s"
+    tail -n 30 "$E2E_TMP/bundle-exported/stderr" >&2
+    runc_remove "$ID"
+fi
 
 # 3. boot time: runc run -> readiness 200, the shim vs plain node (same container setup)
 bundle boot-shim "$SHIM_ARGS" "" && bundle boot-node "$NODE_ARGS" "" || { fail "runc bundles"; exit 1; }
