@@ -41,7 +41,8 @@ static struct {
 	const char *file;      /* SHIM_LEARN_FILE as given */
 	const char *base_name; /* SHIM_SECCOMP, for the review file */
 	char dir[4096], name[256], tmp[300], review[300], review_tmp[320];
-	int dirfd;
+	int dirfd;                /* valid once opened */
+	bool opened;
 	struct sock_filter *enforce;
 	unsigned enforce_len;
 	const char *names[MAX_NR];
@@ -58,7 +59,7 @@ static struct {
 	char comm[MAX_NR][16], out_comm[MAX_NR][16];
 	unsigned counts[4];
 	bool write_failed;
-} L = { .dirfd = -1 };
+} L; /* zero-initialised: .bss, not 64 KiB of the binary */
 
 static struct sock_filter variant_prog[BPF_MAXINSNS];
 static char text[OUT_BYTES];
@@ -449,6 +450,7 @@ int learn_open(void)
 			  "emptyDir, there)", L.file, L.dir, strerror(errno));
 		return EXIT_CONFIG;
 	}
+	L.opened = true;
 	return 0;
 }
 
@@ -493,7 +495,7 @@ void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 
 
 void learn_finish(void)
 {
-	if (L.dirfd < 0)
+	if (!L.opened)
 		return;
 	unsigned allowed = L.counts[ASSUMED] + L.counts[OBSERVED];
 	log_line(LOG_LEVEL_ERROR, "learn", "%s %s: %u calls allowed (%u assumed, %u observed); %u outside the base, "
