@@ -1291,6 +1291,12 @@ static void learned_node_profile_enforces_and_is_smaller(void **state)
 	assert_true(has_line(r.out, "ok sqlite"));
 	assert_string_equal(r.err, "");
 
+	/* Argument-checked calls keep the base's conditions; its deny and ENOSYS rules stay. */
+	const char *text = read_file(profile);
+	assert_non_null(strstr(text, "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"));
+	assert_non_null(strstr(text, "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":"));
+	assert_non_null(strstr(text, "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}"));
+	assert_non_null(strstr(text, "\"defaultErrnoRet\": 38"));
 	int learned = allowed_names(profile), full = allowed_names("seccomp/default.json");
 	print_message("learned profile allows %d names, the default %d\n", learned, full);
 	assert_true(learned > 20);
