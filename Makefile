@@ -29,8 +29,9 @@ all: $(B)/shim
 $(B)/deps.stamp: scripts/deps.sh scripts/retry.sh
 	bash scripts/deps.sh
 
-$(B)/bpfgen: seccomp/bpfgen.c shim/profile.c shim/log.c $(SHIM_HDRS) $(B)/deps.stamp
-	musl-gcc $(WARN) -O2 -I$(MUSL)/include -static -o $@ seccomp/bpfgen.c shim/profile.c shim/log.c $(MUSL_LIBS)
+BPFGEN_SRCS := shim/profile.c shim/log.c
+$(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
+	musl-gcc $(WARN) -O2 -I$(MUSL)/include -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
 
 $(GEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 	@mkdir -p $(GEN)

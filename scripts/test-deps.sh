@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the tests need beyond the build: Debian tools, Docker's own default
-# seccomp profile (from Debian's moby source package, unpacked, not
+# What the tests need beyond the build: Debian tools, Docker's and Podman's
+# own default seccomp profiles (from Debian's packages, unpacked, not
 # installed), and better-sqlite3 built from source for the Node workload.
 # Idempotent: each part is skipped once present.
 set -euo pipefail
@@ -29,6 +29,15 @@ if [[ ! -s $OUT/moby-default.json ]]; then
     (cd "$tmp" && retry apt-get download -q golang-github-docker-docker-dev 2>/dev/null)
     dpkg-deb -x "$tmp"/*.deb "$tmp/x"
     cp "$tmp/x/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json" "$OUT/moby-default.json"
+    rm -rf "$tmp"
+fi
+
+if [[ ! -s $OUT/podman-seccomp.json ]]; then
+    say "fetching Podman's default seccomp profile (Debian's golang-github-containers-common)"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && retry apt-get download -q golang-github-containers-common 2>/dev/null)
+    dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+    cp "$tmp/x/usr/share/containers/seccomp.json" "$OUT/podman-seccomp.json"
     rm -rf "$tmp"
 fi
 

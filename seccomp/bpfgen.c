@@ -11,21 +11,32 @@
 
 #include "../shim/profile.h"
 
+/* The whole file, NUL-terminated (json_tokener_parse reads up to the NUL). */
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	size_t r;
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = malloc(cap + 1);
 	while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += r;
-		if (n == cap)
-			buf = realloc(buf, cap *= 2);
+		if (n == cap) {
+			char *bigger = realloc(buf, (cap *= 2) + 1);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
 	}
 	fclose(f);
-	*len = n;
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
 	return buf;
 }
 

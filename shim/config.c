@@ -20,7 +20,7 @@ int parse_decimal(const char *s, unsigned long max, unsigned long *out)
 		if (*p < '0' || *p > '9')
 			return -1;
 		unsigned d = (unsigned)(*p - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10) /* d > max: max - d would wrap */
 			return -1;
 		v = v * 10 + d;
 	}

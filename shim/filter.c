@@ -296,18 +296,32 @@ int filter_compile_file(const char *in, const char *out)
 	struct bpf_file_header h = { .audit_arch = NATIVE_AUDIT_ARCH, .enforce_len = pair.enforce_len,
 				     .complain_len = pair.complain_len };
 	memcpy(h.magic, SHIM_BPF_MAGIC, sizeof h.magic);
-	/* Write a temporary file and rename it, so a reader never sees half a filter. */
+	/* A new temporary file beside OUT, then rename: a reader never sees half
+	 * a filter, and mkostemp's O_CREAT|O_EXCL never follows a symlink someone
+	 * planted, so a root run cannot be made to overwrite another file. */
 	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp) {
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", out) >= (int)sizeof tmp) {
 		filter_pair_free(&pair);
 		log_error("%s: path too long", out);
 		return EXIT_USAGE;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	rc = fd < 0 || write_all(fd, &h, sizeof h) ||
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	rc = fd < 0 || fchmod(fd, 0644) || write_all(fd, &h, sizeof h) ||
 	     write_all(fd, pair.enforce, (size_t)pair.enforce_len * sizeof(struct sock_filter)) ||
 	     write_all(fd, pair.complain, (size_t)pair.complain_len * sizeof(struct sock_filter)) ||
-	     fsync(fd) || close(fd) || rename(tmp, out);
+	     fsync(fd);
+	if (fd >= 0) {
+		int saved = errno;
+		if (close(fd) && !rc) {
+			rc = 1;
+			saved = errno;
+		}
+		if (!rc && rename(tmp, out)) {
+			rc = 1;
+			saved = errno;
+		}
+		errno = saved;
+	}
 	int err = errno;
 	filter_pair_free(&pair);
 	if (rc) {

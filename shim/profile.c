@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <json-c/json.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,7 +55,13 @@ struct ctx {
 	const char *source;
 	scmp_filter_ctx enforce, complain;
 	uint32_t enforce_default, complain_default;
-	int max_nr; /* highest syscall number the profile names on the target arch */
+	/* Per architecture of the filter (the native one first): the highest
+	 * syscall number the profile names there, -1 for none. */
+	struct {
+		uint32_t arch;
+		long max_nr;
+	} arch[8];
+	unsigned narch;
 	json_object *out_syscalls; /* effective rules, OCI form */
 	bool docker;
 	bool failed;
@@ -117,12 +125,80 @@ static const struct {
 	{ "SCMP_ACT_LOG", SCMP_ACT_LOG },
 };
 
-/* Resolves "action" (+ errnoRet) of OBJ. ERRNO without a value means EPERM,
- * as in runc; ERRNO_DEFAULT is the profile's defaultErrnoRet. */
-static int get_action(struct ctx *c, json_object *obj, const char *action_key, const char *errno_key,
-		      const char *where, uint32_t *out, uint32_t *errno_out)
+/* Linux's errno names (asm-generic, the same on x86_64 and arm64), for
+ * containers-common's "errno"/"defaultErrno" fields, which name the value. */
+static const struct {
+	const char *name;
+	unsigned value;
+} errno_names[] = {
+	{ "EPERM", 1 }, { "ENOENT", 2 }, { "ESRCH", 3 }, { "EINTR", 4 }, { "EIO", 5 }, { "ENXIO", 6 },
+	{ "E2BIG", 7 }, { "ENOEXEC", 8 }, { "EBADF", 9 }, { "ECHILD", 10 }, { "EAGAIN", 11 }, { "ENOMEM", 12 },
+	{ "EACCES", 13 }, { "EFAULT", 14 }, { "ENOTBLK", 15 }, { "EBUSY", 16 }, { "EEXIST", 17 }, { "EXDEV", 18 },
+	{ "ENODEV", 19 }, { "ENOTDIR", 20 }, { "EISDIR", 21 }, { "EINVAL", 22 }, { "ENFILE", 23 }, { "EMFILE", 24 },
+	{ "ENOTTY", 25 }, { "ETXTBSY", 26 }, { "EFBIG", 27 }, { "ENOSPC", 28 }, { "ESPIPE", 29 }, { "EROFS", 30 },
+	{ "EMLINK", 31 }, { "EPIPE", 32 }, { "EDOM", 33 }, { "ERANGE", 34 }, { "EDEADLK", 35 },
+	{ "ENAMETOOLONG", 36 }, { "ENOLCK", 37 }, { "ENOSYS", 38 }, { "ENOTEMPTY", 39 }, { "ELOOP", 40 },
+	{ "ENOMSG", 42 }, { "EIDRM", 43 }, { "ECHRNG", 44 }, { "EL2NSYNC", 45 }, { "EL3HLT", 46 }, { "EL3RST", 47 },
+	{ "ELNRNG", 48 }, { "EUNATCH", 49 }, { "ENOCSI", 50 }, { "EL2HLT", 51 }, { "EBADE", 52 }, { "EBADR", 53 },
+	{ "EXFULL", 54 }, { "ENOANO", 55 }, { "EBADRQC", 56 }, { "EBADSLT", 57 }, { "EBFONT", 59 },
+	{ "ENOSTR", 60 }, { "ENODATA", 61 }, { "ETIME", 62 }, { "ENOSR", 63 }, { "ENONET", 64 }, { "ENOPKG", 65 },
+	{ "EREMOTE", 66 }, { "ENOLINK", 67 }, { "EADV", 68 }, { "ESRMNT", 69 }, { "ECOMM", 70 }, { "EPROTO", 71 },
+	{ "EMULTIHOP", 72 }, { "EDOTDOT", 73 }, { "EBADMSG", 74 }, { "EOVERFLOW", 75 }, { "ENOTUNIQ", 76 },
+	{ "EBADFD", 77 }, { "EREMCHG", 78 }, { "ELIBACC", 79 }, { "ELIBBAD", 80 }, { "ELIBSCN", 81 },
+	{ "ELIBMAX", 82 }, { "ELIBEXEC", 83 }, { "EILSEQ", 84 }, { "ERESTART", 85 }, { "ESTRPIPE", 86 },
+	{ "EUSERS", 87 }, { "ENOTSOCK", 88 }, { "EDESTADDRREQ", 89 }, { "EMSGSIZE", 90 }, { "EPROTOTYPE", 91 },
+	{ "ENOPROTOOPT", 92 }, { "EPROTONOSUPPORT", 93 }, { "ESOCKTNOSUPPORT", 94 }, { "EOPNOTSUPP", 95 },
+	{ "EPFNOSUPPORT", 96 }, { "EAFNOSUPPORT", 97 }, { "EADDRINUSE", 98 }, { "EADDRNOTAVAIL", 99 },
+	{ "ENETDOWN", 100 }, { "ENETUNREACH", 101 }, { "ENETRESET", 102 }, { "ECONNABORTED", 103 },
+	{ "ECONNRESET", 104 }, { "ENOBUFS", 105 }, { "EISCONN", 106 }, { "ENOTCONN", 107 }, { "ESHUTDOWN", 108 },
+	{ "ETOOMANYREFS", 109 }, { "ETIMEDOUT", 110 }, { "ECONNREFUSED", 111 }, { "EHOSTDOWN", 112 },
+	{ "EHOSTUNREACH", 113 }, { "EALREADY", 114 }, { "EINPROGRESS", 115 }, { "ESTALE", 116 }, { "EUCLEAN", 117 },
+	{ "ENOTNAM", 118 }, { "ENAVAIL", 119 }, { "EISNAM", 120 }, { "EREMOTEIO", 121 }, { "EDQUOT", 122 },
+	{ "ENOMEDIUM", 123 }, { "EMEDIUMTYPE", 124 }, { "ECANCELED", 125 }, { "ENOKEY", 126 },
+	{ "EKEYEXPIRED", 127 }, { "EKEYREVOKED", 128 }, { "EKEYREJECTED", 129 }, { "EOWNERDEAD", 130 },
+	{ "ENOTRECOVERABLE", 131 }, { "ERFKILL", 132 }, { "EHWPOISON", 133 },
+
+};
+
+/* The errno of OBJ: a number under NUM_KEY (OCI), a name under NAME_KEY
+ * (containers-common writes both, e.g. 1 and "EPERM"). Both present must
+ * agree. Returns 1 if a number is given, 2 for a name alone, 0 for neither,
+ * -1 bad. */
+static int get_errno(struct ctx *c, json_object *obj, const char *num_key, const char *name_key,
+		     const char *where, uint64_t *out)
 {
-	json_object *a, *e;
+	json_object *e;
+	int has = 0;
+	if (json_object_object_get_ex(obj, num_key, &e) && !json_object_is_type(e, json_type_null)) {
+		if (get_u64(c, e, num_key, MAX_ERRNO, out))
+			return -1;
+		has = 1;
+	}
+	if (!json_object_object_get_ex(obj, name_key, &e) || json_object_is_type(e, json_type_null))
+		return has;
+	const char *name = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+	if (!name)
+		return bad(c, "%s: \"%s\" must be an errno name such as \"EPERM\"", where, name_key);
+	if (!*name && has)
+		return has; /* an empty name next to a number: the number */
+	for (size_t i = 0; i < sizeof errno_names / sizeof *errno_names; i++) {
+		if (strcmp(name, errno_names[i].name))
+			continue;
+		if (has && *out != errno_names[i].value)
+			return bad(c, "%s: \"%s\" %llu and \"%s\" \"%s\" disagree", where, num_key,
+				   (unsigned long long)*out, name_key, name);
+		*out = errno_names[i].value;
+		return has ? 1 : 2;
+	}
+	return bad(c, "%s: \"%s\": unknown errno name \"%s\"", where, name_key, name);
+}
+
+/* Resolves "action" (+ errnoRet or errno) of OBJ. ERRNO without a value means
+ * EPERM, as in runc. */
+static int get_action(struct ctx *c, json_object *obj, const char *action_key, const char *errno_key,
+		      const char *errno_name_key, const char *where, uint32_t *out, uint32_t *errno_out)
+{
+	json_object *a;
 	if (!json_object_object_get_ex(obj, action_key, &a))
 		return bad(c, "%s: \"%s\" is missing", where, action_key);
 	if (!json_object_is_type(a, json_type_string))
@@ -132,8 +208,8 @@ static int get_action(struct ctx *c, json_object *obj, const char *action_key, c
 		if (strcmp(name, actions[i].name))
 			continue;
 		uint64_t value = 1; /* EPERM */
-		bool has = json_object_object_get_ex(obj, errno_key, &e) && !json_object_is_type(e, json_type_null);
-		if (has && get_u64(c, e, errno_key, MAX_ERRNO, &value))
+		int has = get_errno(c, obj, errno_key, errno_name_key, where, &value);
+		if (has < 0)
 			return -1;
 		uint32_t act = actions[i].action;
 		if (act == SCMP_ACT_ERRNO(0))
@@ -141,10 +217,11 @@ static int get_action(struct ctx *c, json_object *obj, const char *action_key, c
 		else if (act == SCMP_ACT_TRACE(0))
 			act = SCMP_ACT_TRACE(has ? (uint16_t)value : 0);
 		else if (has)
-			return bad(c, "%s: \"%s\" only goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", where, errno_key);
+			return bad(c, "%s: \"%s\" only goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", where,
+				   has == 2 ? errno_name_key : errno_key);
 		*out = act;
 		if (errno_out)
-			*errno_out = (uint32_t)value;
+			*errno_out = act & 0xffffu; /* the errno or trace value */
 		return 0;
 	}
 	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
@@ -326,7 +403,7 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 {
 	char where[48];
 	snprintf(where, sizeof where, "syscalls[%zu]", index);
-	static const char *const keys[] = { "names", "name", "action", "errnoRet", "args", "comment",
+	static const char *const keys[] = { "names", "name", "action", "errnoRet", "errno", "args", "comment",
 					    "includes", "excludes", NULL };
 	if (!json_object_is_type(rule, json_type_object))
 		return bad(c, "%s: must be an object", where);
@@ -336,8 +413,8 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	if (applies <= 0)
 		return applies;
 
-	uint32_t act;
-	if (get_action(c, rule, "action", "errnoRet", where, &act, NULL))
+	uint32_t act, err;
+	if (get_action(c, rule, "action", "errnoRet", "errno", where, &act, &err))
 		return -1;
 	struct scmp_arg_cmp args[6];
 	unsigned nargs;
@@ -376,10 +453,12 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 			continue;
 		}
 		/* Rules take the build host's numbers (libseccomp translates them
-		 * by name); the stub compares the target's. */
-		int target_nr = seccomp_syscall_resolve_name_arch(profile_arch(), sys);
-		if (target_nr > c->max_nr)
-			c->max_nr = target_nr;
+		 * by name); the stub compares each architecture's own. */
+		for (unsigned a = 0; a < c->narch; a++) {
+			int anr = seccomp_syscall_resolve_name_arch(c->arch[a].arch, sys);
+			if (anr >= 0 && anr > c->arch[a].max_nr) /* negative: a pseudo number (socketcall) */
+				c->arch[a].max_nr = anr;
+		}
 		rc = add_rule(c, c->enforce, act, nr, sys, args, nargs, same_index);
 		if (!rc && !is_bootstrap(sys))
 			rc = add_rule(c, c->complain, complain_action(act, true), nr, sys, args, nargs, same_index);
@@ -395,8 +474,8 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	json_object *v;
 	json_object_object_get_ex(rule, "action", &v);
 	json_object_object_add(out, "action", json_object_get(v));
-	if (json_object_object_get_ex(rule, "errnoRet", &v) && !json_object_is_type(v, json_type_null))
-		json_object_object_add(out, "errnoRet", json_object_get(v));
+	if ((act & 0xffff0000u) == SCMP_ACT_ERRNO(0) || (act & 0xffff0000u) == SCMP_ACT_TRACE(0))
+		json_object_object_add(out, "errnoRet", json_object_new_int64(err));
 	if (json_object_object_get_ex(rule, "args", &v) && !json_object_is_type(v, json_type_null))
 		json_object_object_add(out, "args", json_object_get(v));
 	json_object_array_add(c->out_syscalls, out);
@@ -426,6 +505,15 @@ static int add_arch(struct ctx *c, const char *name, json_object *out_arches)
 		rc = seccomp_arch_add(c->complain, arch);
 	if (rc && rc != -EEXIST)
 		return bad(c, "architecture %s: %s", name, strerror(-rc));
+	unsigned a = 0;
+	while (a < c->narch && c->arch[a].arch != arch)
+		a++;
+	if (a == c->narch) {
+		if (c->narch == sizeof c->arch / sizeof *c->arch)
+			return bad(c, "too many architectures");
+		c->arch[c->narch].arch = arch;
+		c->arch[c->narch++].max_nr = -1;
+	}
 	json_object_array_add(out_arches, json_object_new_string(name));
 	return 0;
 }
@@ -521,27 +609,96 @@ static int load_flags(struct ctx *c, json_object *root, json_object *out)
 	return 0;
 }
 
-/* As runc does: a syscall newer than any the profile names gets ENOSYS,
- * not the profile's default, so libc and libuv fall back to older calls
- * instead of failing. Prepended for the native ABI (x32 numbers excluded). */
-#define STUB_LEN 6
+/* As runc does: on every architecture of the filter, a syscall number above
+ * the highest the profile names there gets ENOSYS, not the profile's
+ * default, so libc and libuv fall back from calls newer than the profile
+ * instead of failing. x32 (x86_64's arch value with bit 30 set) is checked
+ * apart from x86_64, and only when listed; otherwise the profile decides. */
+#define STUB_MAX 48
+#define X32_BIT 0x40000000u
 static bool wants_enosys_stub(const struct ctx *c)
 {
 	uint32_t def = c->enforce_default;
-	return c->max_nr > 0 && def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
+	return def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
 }
 
-static void write_enosys_stub(struct sock_filter *stub, int max_nr)
+static long arch_max(const struct ctx *c, uint32_t arch)
 {
-	const struct sock_filter code[STUB_LEN] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),                    /* arch */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, profile_arch(), 0, 4),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),                    /* nr */
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 2, 0),   /* x32: the profile decides */
-		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max_nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS)),
-	};
-	memcpy(stub, code, sizeof code);
+	for (unsigned a = 0; a < c->narch; a++)
+		if (c->arch[a].arch == arch)
+			return c->arch[a].max_nr;
+	return -1;
+}
+
+/* Jump targets while building: absolute indexes, or these two labels. */
+#define TO_ENOSYS 0x10000u
+#define TO_END 0x10001u
+struct stub {
+	struct sock_filter code[STUB_MAX];
+	unsigned jt[STUB_MAX], jf[STUB_MAX];
+	unsigned len;
+};
+
+static void stub_put(struct stub *s, uint16_t code, uint32_t k, unsigned jt, unsigned jf)
+{
+	s->code[s->len] = (struct sock_filter)BPF_JUMP(code, k, 0, 0);
+	s->jt[s->len] = jt;
+	s->jf[s->len++] = jf;
+}
+
+/* "nr > max ? ENOSYS : the profile", or straight to the profile (max -1). */
+static void stub_check(struct stub *s, long max)
+{
+	if (max < 0)
+		stub_put(s, BPF_JMP | BPF_JA, 0, TO_END, TO_END);
+	else
+		stub_put(s, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max, TO_ENOSYS, TO_END);
+}
+
+/* Builds the stub; its length is 0 when nothing needs it. */
+static void build_enosys_stub(const struct ctx *c, struct stub *s)
+{
+	s->len = 0;
+	if (!wants_enosys_stub(c))
+		return;
+	bool any = false;
+	for (unsigned a = 0; a < c->narch; a++)
+		any |= c->arch[a].max_nr >= 0;
+	if (!any)
+		return;
+	stub_put(s, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	for (unsigned a = 0; a < c->narch; a++) {
+		uint32_t arch = c->arch[a].arch;
+		if (arch == SCMP_ARCH_X32)
+			continue; /* with x86_64 below */
+		bool x86_64 = arch == SCMP_ARCH_X86_64;
+		unsigned next = s->len + (x86_64 ? 5 : 3);
+		stub_put(s, BPF_JMP | BPF_JEQ | BPF_K, arch, s->len + 1, next);
+		stub_put(s, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+		if (x86_64) {
+			stub_put(s, BPF_JMP | BPF_JGE | BPF_K, X32_BIT, s->len + 2, s->len + 1);
+			stub_check(s, c->arch[a].max_nr);
+			stub_check(s, arch_max(c, SCMP_ARCH_X32));
+		} else {
+			stub_check(s, c->arch[a].max_nr);
+		}
+	}
+	stub_put(s, BPF_JMP | BPF_JA, 0, TO_END, TO_END);
+	stub_put(s, BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS), 0, 0);
+	unsigned end = s->len;
+	for (unsigned i = 0; i < s->len; i++) {
+		struct sock_filter *f = &s->code[i];
+		if (BPF_CLASS(f->code) != BPF_JMP)
+			continue;
+		unsigned jt = s->jt[i] == TO_ENOSYS ? end - 1 : s->jt[i] == TO_END ? end : s->jt[i];
+		unsigned jf = s->jf[i] == TO_ENOSYS ? end - 1 : s->jf[i] == TO_END ? end : s->jf[i];
+		if (BPF_OP(f->code) == BPF_JA) {
+			f->k = jt - i - 1;
+		} else {
+			f->jt = (uint8_t)(jt - i - 1);
+			f->jf = (uint8_t)(jf - i - 1);
+		}
+	}
 }
 
 static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, unsigned short *len)
@@ -554,7 +711,9 @@ static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, u
 			   bytes / sizeof(struct sock_filter), BPF_MAXINSNS);
 	if (rc)
 		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
-	size_t stub = wants_enosys_stub(c) ? STUB_LEN : 0;
+	struct stub st;
+	build_enosys_stub(c, &st);
+	size_t stub = st.len;
 	if (bytes / sizeof(struct sock_filter) + stub > BPF_MAXINSNS)
 		return bad(c, "the compiled filter is too long for the kernel");
 	*prog = malloc(bytes + stub * sizeof(struct sock_filter));
@@ -566,8 +725,7 @@ static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, u
 		*prog = NULL;
 		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
 	}
-	if (stub)
-		write_enosys_stub(*prog, c->max_nr);
+	memcpy(*prog, st.code, stub * sizeof(struct sock_filter));
 	*len = (unsigned short)(bytes / sizeof(struct sock_filter) + stub);
 	return 0;
 }
@@ -584,8 +742,11 @@ static int set_attrs(struct ctx *c, scmp_filter_ctx f)
 
 static int compile_root(struct ctx *c, json_object *root, struct filter_pair *out, json_object *eff)
 {
-	static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "architectures", "archMap",
-					    "syscalls", "flags", "listenerPath", "listenerMetadata", NULL };
+	/* OCI's fields; containers-common's defaultErrno; Docker's archMap;
+	 * security-profiles-operator's baseProfileName and disabled. */
+	static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "defaultErrno", "architectures",
+					    "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata",
+					    "baseProfileName", "disabled", NULL };
 	if (!json_object_is_type(root, json_type_object))
 		return bad(c, "the top level must be an object");
 	if (!only_keys(c, root, "top level", keys))
@@ -593,9 +754,17 @@ static int compile_root(struct ctx *c, json_object *root, struct filter_pair *ou
 	json_object *v;
 	if (json_object_object_get_ex(root, "listenerPath", &v) && !json_object_is_type(v, json_type_null))
 		return bad(c, "\"listenerPath\" is not supported (use SHIM_SECCOMP_MODE=complain)");
+	/* The operator unions a base profile in before it writes the file; one
+	 * still named here was not resolved, and a disabled one is not a profile. */
+	if (json_object_object_get_ex(root, "baseProfileName", &v) && !json_object_is_type(v, json_type_null) &&
+	    (!json_object_is_type(v, json_type_string) || *json_object_get_string(v)))
+		return bad(c, "\"baseProfileName\" is not supported: give the profile with its base merged in");
+	if (json_object_object_get_ex(root, "disabled", &v) && !json_object_is_type(v, json_type_null) &&
+	    (!json_object_is_type(v, json_type_boolean) || json_object_get_boolean(v)))
+		return bad(c, "\"disabled\" must be false: a disabled profile cannot be applied");
 
 	uint32_t def, def_errno;
-	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "top level", &def, &def_errno))
+	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "defaultErrno", "top level", &def, &def_errno))
 		return -1;
 	/* The program is exported, never loaded by libseccomp: generate it for a
 	 * kernel with every feature, the same on any build host. The kernel that
@@ -614,11 +783,14 @@ static int compile_root(struct ctx *c, json_object *root, struct filter_pair *ou
 		return bad(c, "libseccomp cannot compile for the target architecture");
 	if (set_attrs(c, c->enforce) || set_attrs(c, c->complain))
 		return -1;
+	c->arch[0].arch = profile_arch();
+	c->arch[0].max_nr = -1;
+	c->narch = 1;
 
 	json_object_object_get_ex(root, "defaultAction", &v);
 	json_object_object_add(eff, "defaultAction", json_object_get(v));
-	if (json_object_object_get_ex(root, "defaultErrnoRet", &v) && !json_object_is_type(v, json_type_null))
-		json_object_object_add(eff, "defaultErrnoRet", json_object_get(v));
+	if ((def & 0xffff0000u) == SCMP_ACT_ERRNO(0) || (def & 0xffff0000u) == SCMP_ACT_TRACE(0))
+		json_object_object_add(eff, "defaultErrnoRet", json_object_new_int64(def_errno));
 	if (load_arches(c, root, eff) || load_flags(c, root, eff))
 		return -1;
 

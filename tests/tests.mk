@@ -1,7 +1,7 @@
 # Tests. Unit tests build with the host compiler against build/host (same
 # libseccomp and json-c sources as the shim); integration tests run build/shim.
 T := $(B)/tests
-HOST_CFLAGS := $(WARN) -O1 -g -I$(HOST)/include -I$(GEN) -Ishim
+HOST_CFLAGS := $(WARN) -O1 -g -I$(HOST)/include -I$(GEN) -Ishim -Iseccomp
 HOST_LIBS := $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a -lcmocka
 # Sanitizer runtimes need more than PID 1's own filter allows, and do not follow a CLONE_VM child.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSHIM_SPAWN_FORK \
@@ -10,9 +10,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 UNIT_TESTS := config path supervise identity profile filter log
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity.c shim/profile.c \
-	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c
+	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c seccomp/emulate.c
 
-$(T)/unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h tests/unit/testlib.h
+$(T)/unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h tests/unit/testlib.h
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) -o $@ $< $(UNIT_SRCS) $(HOST_LIBS)
 
@@ -40,7 +40,8 @@ $(T)/shim-asan: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_d
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $(SHIM_SRCS) $(HOST_LIBS:-lcmocka=)
 
-test-unit: $(UNIT_BINS)
+# test-deps: the profile tests read Docker's and Podman's real profiles.
+test-unit: $(UNIT_BINS) test-deps
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 test-deps:
@@ -69,10 +70,16 @@ test-asan: $(ASAN_UNIT_BINS) $(T)/shim-asan $(T)/probe $(T)/escape $(T)/integrat
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		SHIM_TEST_SANITIZED=1 SHIM=$(T)/shim-asan PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
-test-valgrind: $(UNIT_BINS)
+# bpfgen too, built against glibc so valgrind sees its allocations.
+$(T)/bpfgen-host: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) seccomp/emulate.h
+	@mkdir -p $(T)
+	gcc $(HOST_CFLAGS) -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(HOST_LIBS:-lcmocka=)
+
+test-valgrind: $(UNIT_BINS) $(T)/bpfgen-host test-deps
 	@set -e; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 			--show-leak-kinds=definite,indirect --trace-children=no $$t; done
+	valgrind -q --error-exitcode=99 $(T)/bpfgen-host seccomp/default.json seccomp/pid1.json $(T)/bpfgen-check.h
 
 # Fuzzing (clang libFuzzer, ASan+UBSan) against the host-built libraries.
 FUZZ_SECONDS ?= 600

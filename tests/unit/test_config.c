@@ -16,6 +16,12 @@ static void decimal_accepts_whole_strings_in_range(void **state)
 	assert_int_equal(parse_decimal("86401", 86400, &v), -1);
 	assert_int_equal(parse_decimal("4294967295", 4294967294ul, &v), -1);
 	assert_int_equal(parse_decimal("99999999999999999999", ~0ul, &v), -1);
+	/* A digit above max: max - digit must not wrap into a huge bound. */
+	assert_int_equal(parse_decimal("7", 5, &v), -1);
+	assert_int_equal(parse_decimal("9", 0, &v), -1);
+	assert_int_equal(parse_decimal("19", 5, &v), -1);
+	assert_int_equal(parse_decimal("5", 5, &v), 0);
+	assert_int_equal(v, 5);
 	static const char *const bad[] = { "", " 1", "1 ", "+1", "-1", "1e3", "0x10", "1.0", "abc" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		assert_int_equal(parse_decimal(bad[i], 1000, &v), -1);

@@ -1,10 +1,14 @@
 #include "testlib.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include "exitcode.h"
@@ -62,6 +66,98 @@ static void compiled_file_gives_the_same_filter_as_its_json(void **state)
 	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &from_bpf), EXIT_SECCOMP);
 	unlink(bpf_path);
 	unlink(json_path);
+}
+
+static void assert_file_holds(const char *path, const char *want)
+{
+	char buf[64] = { 0 };
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, sizeof buf - 1, f) < sizeof buf);
+	fclose(f);
+	assert_string_equal(buf, want);
+}
+
+/* Issue 9 item 12: a root --compile-profile must not write through symlinks
+ * planted at the temporary name the shim used to use (OUT.tmp) nor at OUT:
+ * both stay untouched, OUT becomes a new regular file, no temporary is left. */
+static void compile_file_never_follows_a_planted_symlink(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/shim-compile-XXXXXX", json_path[96], out[96], tmp[112], victim[96], victim2[96];
+	assert_non_null(mkdtemp(dir));
+	snprintf(json_path, sizeof json_path, "%s/in.json", dir);
+	snprintf(out, sizeof out, "%s/out.bpf", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", out);
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	snprintf(victim2, sizeof victim2, "%s/victim2", dir);
+	FILE *f = fopen(json_path, "w");
+	assert_non_null(f);
+	fputs(profile, f);
+	fclose(f);
+	f = fopen(victim, "w");
+	fputs("precious", f);
+	fclose(f);
+	f = fopen(victim2, "w");
+	fputs("precious too", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(symlink(victim2, out), 0);
+
+	assert_int_equal(filter_compile_file(json_path, out), 0);
+	assert_file_holds(victim, "precious");
+	assert_file_holds(victim2, "precious too");
+	struct stat st;
+	assert_int_equal(lstat(out, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	struct filter_setup from_bpf;
+	assert_int_equal(filter_prepare(out, SECCOMP_MODE_ENFORCE, &from_bpf), 0);
+	assert_string_equal(from_bpf.kind, "bpf");
+	filter_release(&from_bpf);
+
+	/* Exactly in.json, out.bpf, out.bpf.tmp (the planted link), victim, victim2. */
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int entries = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 5);
+	unlink(json_path);
+	unlink(out);
+	unlink(tmp);
+	unlink(victim);
+	unlink(victim2);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* What the README says of PID 1's filter, checked in the kernel: a call it
+ * does not list fails with EPERM; a number above the highest it names (as a
+ * syscall newer than the profile) with ENOSYS, runc's rule. */
+static void pid1_filter_answers_eperm_and_enosys_above_its_highest(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || filter_confine_pid1())
+			_exit(10);
+		if (syscall(SYS_mount, "none", "/nonexistent", "tmpfs", 0, NULL) != -1 || errno != EPERM)
+			_exit(11);
+		if (syscall(SYS_getppid) != -1 || errno != EPERM)
+			_exit(12);
+		if (syscall(999) != -1 || errno != ENOSYS)
+			_exit(13);
+		if (syscall(SYS_getpid) <= 0) /* listed: allowed */
+			_exit(14);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void unreadable_inputs_are_refused(void **state)
@@ -177,6 +273,8 @@ int main(void)
 		cmocka_unit_test(embedded_default_is_seccomp_default_json),
 		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),
 		cmocka_unit_test(unreadable_inputs_are_refused),
+		cmocka_unit_test(compile_file_never_follows_a_planted_symlink),
+		cmocka_unit_test(pid1_filter_answers_eperm_and_enosys_above_its_highest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

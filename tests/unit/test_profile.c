@@ -1,6 +1,12 @@
 #include "testlib.h"
 
+#include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <seccomp.h>
+#include <stddef.h>
+
+#include "emulate.h"
 
 #include "exitcode.h"
 #include "log.h"
@@ -79,6 +85,17 @@ static void docker_format_evaluates_includes_for_no_capabilities(void **state)
 	filter_pair_free(&f);
 }
 
+static uint32_t run(const struct sock_filter *p, unsigned len, uint32_t arch, uint32_t nr)
+{
+	struct seccomp_data d = { .nr = (int)nr, .arch = arch };
+	uint32_t r = emulate(p, len, &d);
+	assert_int_not_equal(r, EMULATE_INVALID);
+	return r;
+}
+
+#define ENOSYS_RET (0x00050000u | ENOSYS)
+#define EPERM_RET (0x00050000u | EPERM)
+
 /* runc's rule: numbers above the profile's highest get ENOSYS, not EPERM. */
 static void newer_syscalls_get_enosys_under_an_eperm_default(void **state)
 {
@@ -86,14 +103,137 @@ static void newer_syscalls_get_enosys_under_an_eperm_default(void **state)
 	struct filter_pair f;
 	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,\"syscalls\":"
 				 "[{\"names\":[\"read\",\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"}]}", &f, NULL), 0);
-	/* mount (165) is the highest named: the stub compares against it. */
-	assert_int_equal(f.enforce[4].code, BPF_JMP | BPF_JGT | BPF_K);
-	assert_int_equal(f.enforce[4].k, 165);
-	assert_int_equal(f.enforce[5].k, 0x00050000u | 38);
+	/* mount (165) is the highest named. */
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 165), SCMP_ACT_ALLOW);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 164), EPERM_RET);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 166), ENOSYS_RET);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 999), ENOSYS_RET);
+	/* Another ABI is not in this profile: killed, stub or not. */
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_I386, 999), SCMP_ACT_KILL_PROCESS);
 	filter_pair_free(&f);
 	/* With ENOSYS as the default there is nothing to add. */
 	assert_int_equal(compile(MINIMAL, &f, NULL), 0);
-	assert_int_not_equal(f.enforce[4].code, BPF_JMP | BPF_JGT | BPF_K);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 999), ENOSYS_RET);
+	filter_pair_free(&f);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("%s: %s (make test-deps installs it)", path, strerror(errno));
+	static char buf[1 << 20];
+	*len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return buf;
+}
+
+static int compile_file(const char *path, struct filter_pair *f, char **eff)
+{
+	size_t len;
+	char *data = slurp(path, &len);
+	return profile_compile(data, len, path, f, eff);
+}
+
+/* Item 11 of issue 9: as runc, on every architecture the profile lists
+ * (Docker's archMap on x86_64: x86_64, x86, x32), numbers above the highest
+ * named there get ENOSYS; below, the profile decides (EPERM). */
+static void docker_profile_answers_enosys_above_its_highest_on_every_listed_arch(void **state)
+{
+	(void)state;
+	struct filter_pair f;
+	assert_int_equal(compile_file("build/test-deps/moby-default.json", &f, NULL), 0);
+	const struct {
+		uint32_t scmp, audit, bit;
+	} arches[] = {
+		{ SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 0 },
+		{ SCMP_ARCH_X86, AUDIT_ARCH_I386, 0 },
+		{ SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 0x40000000u },
+	};
+	for (size_t i = 0; i < sizeof arches / sizeof *arches; i++) {
+		/* Docker allows read everywhere and denies reboot (no CAP_SYS_BOOT). */
+		int rd = seccomp_syscall_resolve_name_arch(arches[i].scmp, "read");
+		int rb = seccomp_syscall_resolve_name_arch(arches[i].scmp, "reboot");
+		assert_int_equal(run(f.enforce, f.enforce_len, arches[i].audit, (uint32_t)rd), SCMP_ACT_ALLOW);
+		assert_int_equal(run(f.enforce, f.enforce_len, arches[i].audit, (uint32_t)rb), EPERM_RET);
+		/* 1000 is above anything assigned on each of them. */
+		print_message("arch %zu\n", i);
+		assert_int_equal(run(f.enforce, f.enforce_len, arches[i].audit, arches[i].bit | 1000), ENOSYS_RET);
+	}
+	filter_pair_free(&f);
+}
+
+/* Item 10 of issue 9: Podman's real default profile (containers-common),
+ * with its defaultErrno/errno names and caps excludes. */
+static void podman_default_profile_is_accepted_with_its_errno_names(void **state)
+{
+	(void)state;
+	struct filter_pair f;
+	char *eff = NULL;
+	assert_int_equal(compile_file("build/test-deps/podman-seccomp.json", &f, &eff), 0);
+	/* defaultErrno "ENOSYS": unlisted calls get ENOSYS; "errno": "EPERM" rules EPERM. */
+	int kexec = seccomp_syscall_resolve_name("kexec_file_load");
+	int unlisted = seccomp_syscall_resolve_name("tuxcall");
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, (uint32_t)kexec), EPERM_RET);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, (uint32_t)unlisted), ENOSYS_RET);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 0), SCMP_ACT_ALLOW);
+	/* Effective form: numbers only, so any OCI runtime reads it. */
+	assert_null(strstr(eff, "\"errno\""));
+	assert_non_null(strstr(eff, "\"defaultErrnoRet\": 38"));
+	free(eff);
+	filter_pair_free(&f);
+}
+
+/* containers-common's errno names alone (no number) carry the value; names
+ * and numbers that disagree are refused. */
+static void errno_names_give_the_value(void **state)
+{
+	(void)state;
+	struct filter_pair f;
+	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":\"EACCES\",\"syscalls\":"
+				 "[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+				 "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EINVAL\"}]}",
+				 &f, NULL), 0);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 165), 0x00050000u | EINVAL);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 1), 0x00050000u | EACCES);
+	filter_pair_free(&f);
+}
+
+/* The security-profiles-operator writes its SeccompProfile spec to the node
+ * (api/seccompprofile/v1beta1/seccompprofile_types.go in
+ * kubernetes-sigs/security-profiles-operator: defaultAction, architectures,
+ * syscalls[].names/action/errnoRet/args, flags, listenerPath,
+ * listenerMetadata, baseProfileName, and SpecBase's disabled). */
+static void security_profiles_operator_output_is_accepted(void **state)
+{
+	(void)state;
+	struct filter_pair f;
+	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+				 "\"baseProfileName\":\"\",\"disabled\":false,\"listenerMetadata\":\"\","
+				 "\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+				 "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}],"
+				 "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"]}", &f, NULL), 0);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 165), 0x00050000u | 13);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 0), SCMP_ACT_ALLOW);
+	filter_pair_free(&f);
+}
+
+/* Inspektor Gadget's `advise seccomp-profile` prints an OCI LinuxSeccomp
+ * (pkg/gadgets/advise/seccomp/tracer/tracer.go, syscallArrToLinuxSeccomp in
+ * inspektor-gadget/inspektor-gadget): ERRNO default without a value,
+ * containerd's architecture list, one ALLOW rule; numbers its libseccomp
+ * could not name appear as "syscallNNN". */
+static void inspektor_gadget_output_is_accepted(void **state)
+{
+	(void)state;
+	struct filter_pair f;
+	assert_int_equal(compile("{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"architectures\": [\n"
+				 "    \"SCMP_ARCH_X86_64\",\n    \"SCMP_ARCH_X86\",\n    \"SCMP_ARCH_X32\"\n  ],\n"
+				 "  \"syscalls\": [\n    {\n      \"names\": [\n        \"read\",\n        \"syscall462\",\n"
+				 "        \"write\",\n        \"mmap\"\n      ],\n      \"action\": \"SCMP_ACT_ALLOW\"\n    }\n  ]\n}\n", &f, NULL), 0);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 0), SCMP_ACT_ALLOW);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_X86_64, 2), EPERM_RET);
+	assert_int_equal(run(f.enforce, f.enforce_len, AUDIT_ARCH_I386, 3), SCMP_ACT_ALLOW);
 	filter_pair_free(&f);
 }
 
@@ -146,6 +286,13 @@ static const char *const malformed[][2] = {
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"bogus\":1}]}", "unknown field \"bogus\"" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"flags\":[\"SECCOMP_FILTER_FLAG_NOPE\"]}", "unknown or unsupported flag" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerPath\":\"/run/x.sock\"}", "listenerPath" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":\"EWHATEVER\"}", "unknown errno name \"EWHATEVER\"" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":38}", "must be an errno name" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,\"defaultErrno\":\"ENOSYS\"}", "disagree" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrno\":\"EPERM\"}", "only goes with" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"errno\":\"EPERM\"}]}", "\"errno\" only goes with" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"baseProfileName\":\"runc-v1.1.0\"}", "baseProfileName" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"disabled\":true}", "\"disabled\" must be false" },
 	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "invalid JSON" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":99999999999999999999999,\"op\":\"SCMP_CMP_EQ\"}]}]}", "out of range" },
 };
@@ -227,6 +374,11 @@ int main(void)
 		cmocka_unit_test(unknown_syscall_names_are_skipped_with_a_warning),
 		cmocka_unit_test(allow_by_default_profile_compiles),
 		cmocka_unit_test(newer_syscalls_get_enosys_under_an_eperm_default),
+		cmocka_unit_test(docker_profile_answers_enosys_above_its_highest_on_every_listed_arch),
+		cmocka_unit_test(podman_default_profile_is_accepted_with_its_errno_names),
+		cmocka_unit_test(errno_names_give_the_value),
+		cmocka_unit_test(security_profiles_operator_output_is_accepted),
+		cmocka_unit_test(inspektor_gadget_output_is_accepted),
 		cmocka_unit_test(malformed_profiles_are_refused_with_one_line),
 		cmocka_unit_test(nul_byte_is_refused),
 		cmocka_unit_test(profiles_compile_for_the_target_architecture),

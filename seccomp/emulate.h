@@ -1,0 +1,14 @@
+#ifndef SHIM_SECCOMP_EMULATE_H
+#define SHIM_SECCOMP_EMULATE_H
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+
+/* Runs a classic BPF seccomp program on DATA the way the kernel does and
+ * returns its action. A program the kernel would refuse (bad opcode, jump
+ * or load out of range, no return) gives EMULATE_INVALID. */
+#define EMULATE_INVALID 0xdeadbeefu
+uint32_t emulate(const struct sock_filter *prog, unsigned len, const struct seccomp_data *data);
+
+#endif
