@@ -3,6 +3,7 @@
 #include "../unit/testlib.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -762,6 +763,22 @@ static void bad_user_values_run_nothing(void **state)
 
 /* ------------------------------------------------------------- seccomp */
 
+/* Whether this kernel runs i386 calls at all (IA32 emulation can be compiled
+ * out or disabled: int $0x80 then faults with SIGSEGV before any filter). */
+static bool kernel_has_ia32(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 1);
+		execl(escape, escape, "int80", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static void escape_syscalls_are_denied(void **state)
 {
 	(void)state;
@@ -782,9 +799,13 @@ static void escape_syscalls_are_denied(void **state)
 	assert_true(n >= 40);
 	assert_true(has_line(r.out, "clone3 ENOSYS"));
 
-	run_shim(true, NULL, ARGS((char *)escape, "int80"), &r, 20);
-	assert_null(strstr(r.out, "survived"));
-	assert_int_equal(r.status, 128 + SIGSYS);
+	if (kernel_has_ia32()) {
+		run_shim(true, NULL, ARGS((char *)escape, "int80"), &r, 20);
+		assert_null(strstr(r.out, "survived"));
+		assert_int_equal(r.status, 128 + SIGSYS);
+	} else {
+		print_message("this kernel has no IA32 emulation: int $0x80 not tested\n");
+	}
 	run_shim(true, NULL, ARGS((char *)escape, "x32"), &r, 20);
 	assert_null(strstr(r.out, "survived"));
 	assert_int_equal(r.status, 128 + SIGSYS);

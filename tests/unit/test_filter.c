@@ -133,26 +133,41 @@ static void compile_file_never_follows_a_planted_symlink(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Valgrind runs its client with its preload library. */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+	return p && strstr(p, "vgpreload");
+}
+
 /* What the README says of PID 1's filter, checked in the kernel: a call it
  * does not list fails with EPERM; a number above the highest it names (as a
  * syscall newer than the profile) with ENOSYS, runc's rule. */
 static void pid1_filter_answers_eperm_and_enosys_above_its_highest(void **state)
 {
 	(void)state;
+#ifdef SHIM_NO_PID1_FILTER
+	/* A sanitizer runtime needs more than PID 1's filter allows (as in
+	 * main.c); the plain run checks this. */
+	skip();
+#endif
+	if (under_valgrind())
+		skip(); /* valgrind does not implement seccomp(2); the plain run checks this */
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || filter_confine_pid1())
-			_exit(10);
+			syscall(SYS_exit_group, 10);
 		if (syscall(SYS_mount, "none", "/nonexistent", "tmpfs", 0, NULL) != -1 || errno != EPERM)
-			_exit(11);
+			syscall(SYS_exit_group, 11);
 		if (syscall(SYS_getppid) != -1 || errno != EPERM)
-			_exit(12);
+			syscall(SYS_exit_group, 12);
 		if (syscall(999) != -1 || errno != ENOSYS)
-			_exit(13);
+			syscall(SYS_exit_group, 13);
 		if (syscall(SYS_getpid) <= 0) /* listed: allowed */
-			_exit(14);
-		_exit(0);
+			syscall(SYS_exit_group, 14);
+		/* exit_group directly: a sanitizer runtime's exit path needs more than PID 1 may. */
+		syscall(SYS_exit_group, 0);
 	}
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
