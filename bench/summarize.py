@@ -475,7 +475,7 @@ for title, sec in [("1. Startup: `X /bin/true` (hyperfine -N, interleaved rounds
                    ("4. Signal forwarding latency (SIGTERM to PID 1 → child's handler, 20 ms idle before each)", sig_sec),
                    ("5. Seccomp cost per system call (sysloop pinned to CPU 1; per run: min of the timed loops; then median [min–max] over runs)", sc_sec),
                    ("6. Node HTTP (wrk -t1 -c32 on 127.0.0.1, server on CPU 1, wrk on CPU 0, rotating order each round)", http_sec),
-                   ("7. Learn mode: node startup (hyperfine -N, server CPU 1, alternating rounds)", learn_sec)]:
+                   ("7. Learn mode: node startup (hyperfine -N pinned to CPU 1, alternating rounds)", learn_sec)]:
     if sec:
         p(f"## {title}")
         p("")
