@@ -1384,6 +1384,27 @@ static void learn_reports_calls_outside_the_base_and_keeps_enosys(void **state)
 	escape_list_is_denied_under(profile_env);
 }
 
+/* PID 1 stays confined in learn mode and still replaces the files: the probe's
+ * stdout ioctl comes after PID 1's own filter is in place (the probe waits for it). */
+static void learn_keeps_pid1_confined_and_writing(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], review[128];
+	learn_env(out_env, sizeof out_env, "pid1.json");
+	snprintf(review, sizeof review, "%s/pid1.json.review.json", learn_dir);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "pid1"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	if (!sanitized)
+		assert_true(has_line(r.out, "Seccomp:\t2"));
+	assert_null(strstr(r.err, "learn: writing"));
+	assert_non_null(strstr(r.err, "shim: learn: wrote "));
+	const char *text = read_file(review), *ioctl_entry = strstr(text, "{\"name\": \"ioctl\", ");
+	assert_non_null(ioctl_entry);
+	assert_non_null(strstr(ioctl_entry, "\"status\": \"observed\""));
+}
+
 static pid_t learn_child;
 
 static void kill_child_once_learning(pid_t pid)
@@ -1533,6 +1554,7 @@ int main(void)
 		cmocka_unit_test(learned_node_profile_enforces_and_is_smaller),
 		cmocka_unit_test(learn_reports_calls_outside_the_base_and_keeps_enosys),
 		cmocka_unit_test(killed_learning_run_leaves_a_loadable_profile),
+		cmocka_unit_test(learn_keeps_pid1_confined_and_writing),
 		cmocka_unit_test(learn_without_a_writable_location_runs_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
