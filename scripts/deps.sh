@@ -103,7 +103,8 @@ fi
 # ---------------------------------------------------------------------------
 # 1. Build tools from the system's configured archive.
 [[ $(id -u) == 0 ]] || die "must run as root (installs packages with apt-get)"
-TOOLS=(musl-tools musl-dev dpkg-dev gperf cmake make gcc libcmocka-dev linux-libc-dev)
+# libc6-dev: gcc does not pull it in on a minimal root (an arm64 buildx stage).
+TOOLS=(musl-tools musl-dev dpkg-dev gperf cmake make gcc libc6-dev libcmocka-dev linux-libc-dev)
 missing=()
 for p in "${TOOLS[@]}"; do
     [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
@@ -301,7 +302,7 @@ build_jsonc() { # FLAVOR CC CFLAGS
         -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$cflags" -DCMAKE_BUILD_TYPE=None \
         -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
         -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-        -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF \
+        -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
         -DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DDISABLE_THREAD_LOCAL_STORAGE=ON \
         -DENABLE_THREADING=OFF -DENABLE_RDRAND=OFF
     run "$log" cmake --build "$bdir" -j"$JOBS" -v

@@ -42,21 +42,27 @@ fi
 
 mirror=$(apt64_entries | awk 'NR == 1 { print $1 }')
 start=$(date +%s)
-if [[ ! -f $RFS/.complete ]]; then
+if [[ ! -f $RFS/.complete && ! -f $N/.first-stage ]]; then
     say "debootstrap --foreign --arch=arm64 --variant=minbase bookworm"
     rm -rf "$RFS"
     retry debootstrap --foreign --arch=arm64 --variant=minbase bookworm "$RFS" "$mirror" >"$N/debootstrap.log" 2>&1 ||
         { tail -n 20 "$N/debootstrap.log"; die "debootstrap (first stage) failed"; }
+    touch "$N/.first-stage"
 fi
 
 # Runs "$@" inside the arm64 root, in a new user+mount+pid namespace with its
 # own binfmt_misc (qemu-aarch64 for aarch64 ELF files; F: the interpreter is
-# opened at registration, from the host's filesystem).
+# opened at registration, from the host's filesystem). Root writes the
+# namespace's uid/gid maps (0-65535 onto themselves) itself: no newuidmap, no
+# /etc/subuid entry.
 in_root() {
-    unshare --user --map-users=0,0,65536 --map-groups=0,0,65536 --mount --pid --fork --kill-child \
-        /bin/bash -c '
+    local sync pid
+    sync=$(mktemp -u "$N/sync.XXXXXX")
+    mkfifo "$sync"
+    unshare --user --mount --pid --fork --kill-child /bin/bash -c '
             set -e
-            rfs=$1 qemu=$2; shift 2
+            sync=$1 rfs=$2 qemu=$3; shift 3
+            read -r _ <"$sync"
             mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
             printf "%s" ":qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:$qemu:FP" \
                 >/proc/sys/fs/binfmt_misc/register
@@ -65,12 +71,23 @@ in_root() {
             mount -t tmpfs tmpfs "$rfs/tmp"
             cp /etc/resolv.conf "$rfs/etc/resolv.conf" 2>/dev/null || true
             exec chroot "$rfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"
-        ' in_root "$RFS" "$QEMU" "$@"
+        ' in_root "$sync" "$RFS" "$QEMU" "$@" &
+    pid=$!
+    for _ in $(seq 500); do
+        [[ $(readlink "/proc/$pid/ns/user") != "$(readlink /proc/self/ns/user)" ]] && break
+        sleep 0.02
+    done
+    echo "0 0 65536" >"/proc/$pid/uid_map"
+    echo "0 0 65536" >"/proc/$pid/gid_map"
+    echo go >"$sync"
+    rm -f "$sync"
+    wait "$pid"
 }
 
 if [[ ! -f $RFS/.complete ]]; then
     say "debootstrap --second-stage (emulated)"
-    in_root /debootstrap/debootstrap --second-stage >"$N/second-stage.log" 2>&1 ||
+    # container=lxc: no mknod test (a user namespace may not create devices; /dev is bound).
+    in_root /usr/bin/env container=lxc /debootstrap/debootstrap --second-stage >"$N/second-stage.log" 2>&1 ||
         { tail -n 20 "$N/second-stage.log"; die "debootstrap (second stage) failed"; }
     touch "$RFS/.complete"
 fi
