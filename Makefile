@@ -1,7 +1,11 @@
-# make       builds build/shim (static musl), fetching and building its libraries first
+# make         builds build/shim (static-pie, musl), fetching and building its pinned libraries first
 # make TARGET=aarch64  cross-builds build/aarch64/shim (aarch64.mk)
-# make test  runs every test: unit, integration, sanitizers, valgrind, fuzz smoke, end-to-end
-# make bench benchmarks; make fuzz fuzzes (FUZZ_SECONDS per target)
+# make check   unit tests and the build checks: no root, no containers, no network
+# make test    every test: unit, integration, sanitizers, valgrind, fuzz smoke, build checks, end-to-end
+# make install installs build/shim and its notices under $(DESTDIR)$(PREFIX)
+# make bench   benchmarks; make fuzz fuzzes (FUZZ_SECONDS per target)
+# Honoured: CC (a musl compiler that can link -static-pie; default gcc with musl's specs),
+# CFLAGS, CPPFLAGS, LDFLAGS (added after the project's), PREFIX, DESTDIR, V=1, DEPS_PREFIX.
 .POSIX:
 SHELL := /bin/bash
 
@@ -9,25 +13,57 @@ B := build
 MUSL := $(B)/musl
 HOST := $(B)/host
 GEN := $(B)/gen
+# No paths or timestamps: the commit (or "dev" outside git), the commit's time for SOURCE_DATE_EPOCH.
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
 MUSL_VERSION = $(shell sed -n 's/^MUSL_VERSION=//p' $(B)/deps.stamp 2>/dev/null)
 
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DOCDIR ?= $(PREFIX)/share/doc/shim
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-8s %s\n'
+endif
+
+# musl's Debian specs make a dynamic PIE of -static-pie; build/musl-static-pie.specs fixes that
+# (rcrt1.o, no interpreter), so build/shim is a static PIE: ASLR, and RELRO that means something.
+ifeq ($(origin CC),default)
+CC = gcc -specs=$(B)/musl-static-pie.specs
+SPECS := $(B)/musl-static-pie.specs
+endif
+CFLAGS ?= -Os
+
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
-	-Wmissing-prototypes -Wno-missing-field-initializers
-HARDEN := -fstack-protector-strong -fstack-clash-protection -D_FORTIFY_SOURCE=2
-SIZE := -Os -ffunction-sections -fdata-sections
-MUSL_CFLAGS := $(WARN) $(HARDEN) $(SIZE) -I$(MUSL)/include -I$(GEN) -Ishim
-MUSL_LDFLAGS := -static -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--build-id=none
+	-Wmissing-prototypes -Wno-missing-field-initializers -Wdate-time
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fPIE
+REPRO := -ffile-prefix-map=$(CURDIR)=.
+SIZE := -ffunction-sections -fdata-sections
+MUSL_CFLAGS := $(WARN) $(HARDEN) $(SIZE) $(REPRO) -I$(MUSL)/include -I$(GEN) -Ishim
+LINK_HARDEN := -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--build-id=none
+MUSL_LDFLAGS := -static-pie $(LINK_HARDEN)
 MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 
 SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
 	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/export.c shim/main.c
 SHIM_HDRS := $(wildcard shim/*.h)
 
-all: $(B)/shim
+all: $(B)/shim $(B)/shim.spdx.json
 
-$(B)/deps.stamp: scripts/deps.sh scripts/retry.sh
-	bash scripts/deps.sh
+# deps.sh runs on every build: it verifies the pinned sources (deps.lock) each time and touches
+# the stamp only when it rebuilt something.
+$(B)/deps.stamp: FORCE
+	$(Q)V=$(V) bash scripts/deps.sh musl
+
+$(B)/host.stamp: $(B)/deps.stamp
+	$(Q)V=$(V) bash scripts/deps.sh host
+
+$(B)/musl-static-pie.specs: scripts/musl-specs.sh $(B)/deps.stamp
+	$(Q)bash scripts/musl-specs.sh >$@.tmp && mv $@.tmp $@
 
 BPFGEN_SRCS := shim/profile.c shim/log.c
 $(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
@@ -53,23 +89,38 @@ $(GEN)/export_data.h: seccomp/k8s-base.json seccomp/pid1.json
 		echo "static const char export_$${f%%:*}_json[] ="; \
 		sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $${f#*:}; echo ";"; done; } > $@.tmp && mv $@.tmp $@
 
-$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h $(B)/deps.stamp Makefile
-	musl-gcc $(MUSL_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' \
-		$(MUSL_LDFLAGS) -o $@.tmp $(SHIM_SRCS) $(MUSL_LIBS)
-	strip --strip-all -R .comment $@.tmp
-	mv $@.tmp $@
-	@stat -c 'shim: %s bytes' $@
+# build/shim.debug keeps the symbols (tests/build/hardening.sh reads it); build/shim is stripped.
+$(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h $(B)/deps.stamp \
+		$(SPECS) Makefile
+	$(say) CCLD $@
+	$(Q)$(CC) $(MUSL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -DSHIM_VERSION='"$(VERSION)"' \
+		-DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' $(MUSL_LDFLAGS) $(LDFLAGS) -o $@.debug $(SHIM_SRCS) $(MUSL_LIBS)
+	$(Q)strip --strip-all -R .comment -o $@.tmp $@.debug
+	$(Q)mv $@.tmp $@
+	@stat -c 'shim: %s bytes' $@; sha256sum $@
 
 include tests/tests.mk
 include aarch64.mk
 
+# The SBOM (SPDX 2.3 JSON) of build/shim.
+$(B)/shim.spdx.json: $(B)/shim scripts/sbom.sh deps.lock
+	$(say) SBOM $@
+	$(Q)bash scripts/sbom.sh $(B)/shim '$(VERSION)' >$@.tmp && mv $@.tmp $@
+
+install: $(B)/shim $(B)/shim.spdx.json
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(B)/shim $(DESTDIR)$(BINDIR)/shim
+	install -m 0644 LICENSE THIRD_PARTY_NOTICES.md $(B)/shim.spdx.json $(DESTDIR)$(DOCDIR)/
+	if [ -d $(B)/licenses ]; then install -m 0644 $(B)/licenses/* $(DESTDIR)$(DOCDIR)/; fi
+
 clean:
-	rm -rf $(B)/shim $(B)/bpfgen $(GEN) $(B)/tests $(B)/asan
+	rm -rf $(B)/shim $(B)/shim.debug $(B)/bpfgen $(GEN) $(B)/tests $(B)/asan
 
 distclean:
 	rm -rf $(B)
 
-.PHONY: all clean distclean
+FORCE:
+.PHONY: all install clean distclean FORCE
 
 # Benchmarks against tini, dumb-init and catatonit, side by side (bench/README.md).
 bench: $(B)/shim
@@ -79,3 +130,7 @@ bench-quick: $(B)/shim
 	bash bench/run.sh --quick
 
 .PHONY: bench bench-quick
+
+# `make print-VAR`: a variable's value (tests/build/repro.sh asks for VERSION and SOURCE_DATE_EPOCH).
+print-%:
+	@echo '$($*)'

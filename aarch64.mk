@@ -30,7 +30,7 @@ $(XGEN)/learn_data.h $(XGEN)/export_data.h: $(XGEN)/%: $(GEN)/%
 
 $(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(XGEN)/learn_data.h $(XGEN)/export_data.h $(X)/deps.stamp aarch64.mk
 	$(XCC) $(X_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
-		$(MUSL_LDFLAGS) -o $@.tmp $(SHIM_SRCS) $(X_LIBS)
+		-static $(LINK_HARDEN) -o $@.tmp $(SHIM_SRCS) $(X_LIBS)
 	aarch64-linux-gnu-strip --strip-all -R .comment $@.tmp
 	mv $@.tmp $@
 	@stat -c 'aarch64 shim: %s bytes' $@

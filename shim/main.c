@@ -36,10 +36,12 @@ static int print_version(void)
 	struct sock_fprog enforce, complain;
 	filter_default(&enforce, &complain);
 	printf("shim %s\n"
-	       "libc: musl %s, static\n"
+	       "libc: musl %s, static-pie\n"
 	       "libseccomp: %u.%u.%u\n"
 	       "json-c: %s\n"
-	       "default profile: %u BPF instructions (complain variant %u)\n",
+	       "default profile: %u BPF instructions (complain variant %u)\n"
+	       "licence: Apache-2.0; contains musl (MIT), libseccomp (LGPL-2.1), json-c (MIT):"
+	       " see THIRD_PARTY_NOTICES.md\n",
 	       SHIM_VERSION, SHIM_MUSL_VERSION, v->major, v->minor, v->micro, json_c_version(),
 	       enforce.len, complain.len);
 	return fflush(stdout) ? EXIT_SYSTEM : 0;

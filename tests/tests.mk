@@ -7,16 +7,27 @@ HOST_LIBS := $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a -lcmocka
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSHIM_SPAWN_FORK \
 	-DSHIM_NO_PID1_FILTER
 
-UNIT_TESTS := config path supervise identity profile filter log
+UNIT_TESTS := config path supervise identity profile filter log libseccomp
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
+# The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
+MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
+MUSL_TEST := $(B)/musl-test
 UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity.c shim/profile.c \
 	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c seccomp/emulate.c
 
-$(T)/unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h tests/unit/testlib.h
+UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \
+	tests/unit/testlib.h $(B)/host.stamp
+
+$(T)/unit_%: tests/unit/test_%.c $(UNIT_DEPS)
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) -o $@ $< $(UNIT_SRCS) $(HOST_LIBS)
 
-$(T)/asan_unit_%: tests/unit/test_%.c $(UNIT_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h tests/unit/testlib.h
+$(T)/musl_unit_%: tests/unit/test_%.c $(UNIT_DEPS)
+	@mkdir -p $(T)
+	musl-gcc $(WARN) -O1 -g -I$(MUSL)/include -I$(MUSL_TEST)/include -I$(GEN) -Ishim -static -o $@ $< $(UNIT_SRCS) \
+		$(MUSL_LIBS) $(MUSL_TEST)/lib/libcmocka.a
+
+$(T)/asan_unit_%: tests/unit/test_%.c $(UNIT_DEPS)
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SRCS) $(HOST_LIBS)
 
@@ -36,14 +47,42 @@ $(T)/integration: tests/integration/test_shim.c tests/unit/testlib.h
 
 # The shim itself built with ASan+UBSan (glibc, host libraries) for the
 # integration suite; behaviour is the same, spawn uses fork.
-$(T)/shim-asan: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h
+$(T)/shim-asan: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h $(B)/host.stamp
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $(SHIM_SRCS) $(HOST_LIBS:-lcmocka=)
 
 # test-deps: the profile tests read Docker's and Podman's real profiles.
-test-unit: $(UNIT_BINS) test-deps
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+test-unit: $(UNIT_BINS) $(MUSL_UNIT_BINS) test-deps
+	@set -e; for t in $(UNIT_BINS) $(MUSL_UNIT_BINS); do echo "== $$t"; $$t; done
 
+# Build checks (tests/build/): what the binary and the build promise; no root or network
+# (test-pins' refusal comes before any install or download).
+test-hardening: $(B)/shim
+	bash tests/build/hardening.sh $(B)/shim $(B)/shim.debug
+
+test-pins:
+	bash tests/build/pins.sh
+
+test-sbom: $(B)/shim.spdx.json
+	bash tests/build/sbom.sh $(B)/shim.spdx.json $(B)/shim
+
+test-build: test-hardening test-pins test-sbom
+
+# Two clean builds compared byte for byte; the packager's unprivileged, offline builds.
+test-repro: $(B)/shim $(B)/shim.spdx.json
+	bash tests/build/repro.sh
+
+test-unpriv: $(B)/shim $(B)/host.stamp
+	bash tests/build/unpriv.sh
+
+# `make` in a bare Debian 12 minbase chroot (root, network).
+test-minbase: $(B)/shim
+	bash tests/build/minbase.sh
+
+# No root, no containers, no network: what a packager runs.
+check: test-unit test-build
+
+.PHONY: check test-hardening test-pins test-sbom test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
@@ -57,7 +96,7 @@ test-e2e: $(B)/shim
 test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage: test-e2e-%: $(B)/shim
 	bash tests/e2e/run.sh $*
 
-test: all test-unit test-integration test-asan test-valgrind test-fuzz test-e2e test-aarch64
+test: all test-unit test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan test-valgrind test-fuzz test-e2e test-aarch64
 
 .PHONY: test test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
 
@@ -87,7 +126,7 @@ FUZZ_CFLAGS := $(filter-out -Wformat=2,$(WARN)) -g -O1 -I$(HOST)/include -I$(GEN
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS := shim/log.c shim/config.c shim/identity.c shim/profile.c
 
-$(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
+$(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) $(B)/host.stamp
 	@mkdir -p $(T)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a
 

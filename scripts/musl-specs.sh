@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Print a gcc specs file for static-pie links against Debian's musl (stdout).
+# Debian's musl-gcc.specs starts every link with Scrt1.o and names the dynamic
+# linker, so -static-pie with it yields a dynamic PIE that needs /lib/ld-musl
+# (absent from distroless images). The same specs with musl's rcrt1.o (the
+# self-relocating start file) and gcc's static-pie link options give a static
+# PIE: no interpreter, loaded at a random address, RELRO/BIND_NOW applied.
+set -euo pipefail
+wrapper=$(command -v musl-gcc) || { echo "musl-specs: musl-gcc not found (Debian package musl-tools)" >&2; exit 1; }
+specs=$(sed -n 's/.*-specs "\([^"]*\)".*/\1/p' "$wrapper")
+[[ -r $specs ]] || { echo "musl-specs: cannot find musl's specs file in $wrapper" >&2; exit 1; }
+out=$(sed -e 's#%{!shared: \(/[^ ]*\)/Scrt1\.o}#%{!shared: \1/rcrt1.o}#' \
+          -e 's#-dynamic-linker [^ ]* ##' \
+          -e 's#%{static:-static}#%{static|static-pie:-static} %{static-pie:-pie --no-dynamic-linker -z text}#' "$specs")
+# Refuse a specs file these edits did not fit (a future musl-tools): better no build than a dynamic PIE.
+grep -q 'rcrt1\.o' <<<"$out" && grep -q -- '--no-dynamic-linker' <<<"$out" && ! grep -q -- '-dynamic-linker /' <<<"$out" ||
+    { echo "musl-specs: $specs has an unexpected form; cannot derive static-pie specs" >&2; exit 1; }
+printf '%s\n\n' "$out"   # a spec ends at a blank line
