@@ -24,7 +24,7 @@ $(T)/unit_%: tests/unit/test_%.c $(UNIT_DEPS)
 
 $(T)/musl_unit_%: tests/unit/test_%.c $(UNIT_DEPS)
 	@mkdir -p $(T)
-	musl-gcc $(WARN) -O1 -g -I$(MUSL)/include -I$(MUSL_TEST)/include -I$(GEN) -Ishim -static -o $@ $< $(UNIT_SRCS) \
+	musl-gcc $(WARN) -O1 -g -I$(MUSL)/include -I$(MUSL_TEST)/include -I$(GEN) -Ishim -Iseccomp -static -o $@ $< $(UNIT_SRCS) \
 		$(MUSL_LIBS) $(MUSL_TEST)/lib/libcmocka.a
 
 $(T)/asan_unit_%: tests/unit/test_%.c $(UNIT_DEPS)
