@@ -1,112 +1,120 @@
 #!/usr/bin/env bash
-# e2e: build Dockerfile.example's `shim` and `final` stages around a small Node app and run the
-# image the way the OpenChoreo chart does (`node /app/server.js --config x` as args).
+# e2e: build EVERY stage of Dockerfile.example (packages, toolchain, build, deps, shim, final)
+# against tests/fixtures/e2e/openchoreo, a small yarn 4 workspace shaped like the OpenChoreo
+# repository (packages/backend whose build writes dist/skeleton.tar.gz and dist/bundle.tar.gz,
+# a workspace plugin with its own nested node_modules, a production config, templates/,
+# catalog-entities/, examples/, a native module compiled from source, a `tsc` that fails like
+# the real one), then run the image the way the OpenChoreo chart does.
 #
-# - installs docker.io and debootstrap when missing;
-# - stand-in base images from `docker import` (no registry here): a debootstrapped Debian 12
-#   minbase for SHIM_BUILD_IMAGE, and a distroless-like rootfs (/nodejs/bin/node, passwd with
-#   nonroot 65532, no shell) for RUNTIME_IMAGE; rootfs tarballs cached under build/e2e/;
-# - starts a private dockerd (--bridge=none --iptables=false, own data/exec root and socket),
-#   every build and run uses --network host; stops it at exit.
-# Environment: E2E_DOCKER_PORT (default 17301), E2E_TIMEOUT (whole script, default 1200 s).
+# - installs docker.io and debootstrap when missing; starts a private dockerd (--bridge=none
+#   --iptables=false, own data/exec root and socket), every build and run uses --network host;
+# - base images are stand-ins made from minimal roots with no extra packages (dockerlib.sh);
+# - the build context: the fixture + yarn 4.4.1 (npm registry) in .yarn/releases + server.js
+#   as packages/backend/src/server.js + this repository at vendor/shim (as a submodule would be);
+# - builds with the arguments for a build without internet access (npm_config_nodedir,
+#   npm_config_build_from_source), then checks: every stage ran, `yarn tsc` did not (and runs
+#   with TYPECHECK=true), a source change does not re-run `yarn install`, the image's files
+#   (production config as app-config.yaml, the directories, no dev dependency, owned by root),
+#   and runs: image defaults, root start, the chart (uid 1000, --cap-drop ALL, no-new-privileges,
+#   sqlite volume, the ci ConfigMap as a second --config), no runtime seccomp.
+# Environment: E2E_DOCKER_PORT (default 17301). Stage times go to build/e2e/docker-stage-times.txt.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/dockerlib.sh"
 e2e_init docker
 
 PORT=${E2E_DOCKER_PORT:-17301}
-DOCKER=/usr/bin/docker   # Debian's CLI, same release as its dockerd (a newer CLI wants buildx)
-IMG_DEBIAN=shim-e2e/debian:12
-IMG_RUNTIME=shim-e2e/distroless-nodejs:nonroot
-IMG_FIXTURE=shim-e2e/fixture:latest
+IMG_FIXTURE=shim-e2e/openchoreo-fixture:latest
 GRACE=10
+WS="$FIXTURES/openchoreo"
 
 # ---------------------------------------------------------------------------------------------
 ensure_pkgs docker.io debootstrap curl || { fail "install docker.io and debootstrap"; exit 1; }
 [ -x "$DOCKER" ] && command -v dockerd >/dev/null || { fail "docker.io provides docker and dockerd"; exit 1; }
 
-DDIR="$E2E_TMP/docker"
-mkdir -p "$DDIR"
-export DOCKER_HOST="unix://$DDIR/docker.sock"
-export DOCKER_BUILDKIT=1
-
-dockerd_stop() {
-    local pid
-    pid=$(cat "$DDIR/dockerd.pid" 2>/dev/null) || return 0
-    timeout 30 "$DOCKER" ps -aq 2>/dev/null | xargs -r timeout 60 "$DOCKER" rm -f >/dev/null 2>&1
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null
-    # the containerd that dockerd started for itself
-    local cpid
-    cpid=$(cat "$DDIR/exec/containerd/containerd.pid" 2>/dev/null) && kill -TERM "$cpid" 2>/dev/null
-    sleep 0.5
-    [ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
-    rm -f "$DDIR/dockerd.pid"
-}
-
 log "starting a private dockerd"
-dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-    --data-root "$DDIR/data" --exec-root "$DDIR/exec" -H "$DOCKER_HOST" \
-    --pidfile "$DDIR/dockerd.pid" >"$DDIR/dockerd.log" 2>&1 &
-DOCKERD_PID=$!
-on_exit "dockerd_stop; kill -KILL $DOCKERD_PID"
-up=0
-for _ in $(seq 1 150); do
-    timeout 5 "$DOCKER" version >/dev/null 2>&1 && { up=1; break; }
-    kill -0 "$DOCKERD_PID" 2>/dev/null || break
-    sleep 0.2
-done
-if [ "$up" != 1 ]; then
-    fail "dockerd starts (log: $(tail -n 3 "$DDIR/dockerd.log" | tr '\n' ' '))"; exit 1
-fi
+dockerd_start "$E2E_TMP/docker" || { fail "dockerd starts"; exit 1; }
 pass "private dockerd up ($("$DOCKER" version -f '{{.Server.Version}}'), no bridge, no iptables)"
 
-# ---------------------------------------------------------------------------------------------
-log "building/importing stand-in base images"
-DEB_TAR=$(debian_rootfs_tar) || { fail "debootstrap Debian 12 rootfs"; exit 1; }
-RT_TAR=$(distroless_rootfs_tar) || { fail "distroless-like rootfs"; exit 1; }
-timeout 300 "$DOCKER" import \
-    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' \
-    "$DEB_TAR" "$IMG_DEBIAN" >/dev/null &&
-timeout 300 "$DOCKER" import \
-    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
-    -c 'USER 65532' -c 'WORKDIR /home/nonroot' -c 'ENTRYPOINT ["/nodejs/bin/node"]' \
-    "$RT_TAR" "$IMG_RUNTIME" >/dev/null
-report $? "docker import of the Debian 12 and distroless-like base images"
+t0=$SECONDS
+log "making the stand-in base images"
+standin_images
+report $? "stand-in images: debian:12-slim (bare minbase), node:22-bookworm-slim, distroless nodejs22 ($((SECONDS - t0))s)"
 
-# The build context: this repository without build/ and .git (the e2e caches are large).
+# The build context, as an OpenChoreo checkout with this repository at vendor/shim.
 CTX="$E2E_TMP/context"
-mkdir -p "$CTX"
-tar -C "$REPO" --exclude=./build --exclude=./.git --exclude=node_modules -cf - . | tar -C "$CTX" -xf -
+mkdir -p "$CTX/vendor/shim"
+cp -a "$WS/." "$CTX/"
+yarn_release 4.4.1 "$CTX/.yarn/releases/yarn-4.4.1.cjs" || { fail "yarn 4.4.1 from the npm registry"; exit 1; }
+cp "$FIXTURES/server.js" "$CTX/packages/backend/src/server.js"
+tar -C "$REPO" --exclude=./build --exclude=./.git --exclude=node_modules -cf - . | tar -C "$CTX/vendor/shim" -xf -
 
-log "docker build --target final (APP_STAGE=app-fixture), log in $E2E_TMP/build.log"
-build_ok=0
-for try in 1 2 3; do   # the shim stage runs apt-get: bounded retries for the network
-    if timeout 900 "$DOCKER" build --network host --progress=plain \
-        -f "$CTX/Dockerfile.example" --target final \
-        --build-arg SHIM_BUILD_IMAGE="$IMG_DEBIAN" \
-        --build-arg RUNTIME_IMAGE="$IMG_RUNTIME" \
-        --build-arg APP_STAGE=app-fixture \
-        --build-arg SHIMDIR=. \
-        -t "$IMG_FIXTURE" "$CTX" >"$E2E_TMP/build.log" 2>&1; then
-        build_ok=1; break
-    fi
-    log "docker build attempt $try failed:"; tail -n 15 "$E2E_TMP/build.log" >&2
-    # retry only what looks like a network failure
-    grep -Eq 'Could not resolve|Temporary failure|Failed to fetch|Connection (timed out|refused|reset)|Unable to connect' \
-        "$E2E_TMP/build.log" || break
-done
+# dbuild LOG ARGS... : docker build of the context, bounded retries for network failures.
+dbuild() {
+    local logf=$1 try; shift
+    for try in 1 2 3; do
+        timeout 1500 "$DOCKER" build --network host --progress=plain \
+            -f "$CTX/vendor/shim/Dockerfile.example" \
+            --build-arg BUILD_IMAGE="$IMG_NODE" \
+            --build-arg RUNTIME_IMAGE="$IMG_RUNTIME" \
+            --build-arg SHIM_BUILD_IMAGE="$IMG_DEBIAN" \
+            --build-arg npm_config_nodedir=/usr/local \
+            --build-arg npm_config_build_from_source=true \
+            "$@" "$CTX" >"$logf" 2>&1 && return 0
+        grep -Eq 'Could not resolve|Temporary failure|Failed to fetch|Connection (timed out|refused|reset)|Unable to connect|ETIMEDOUT|ECONNRESET' \
+            "$logf" || return 1
+        log "docker build attempt $try failed on the network; retrying"
+    done
+    return 1
+}
+
+log "docker build --target final, log in build/e2e/docker-build.log"
+t0=$SECONDS
+dbuild "$E2E_TMP/build.log" --target final -t "$IMG_FIXTURE"
+rc=$?
+BUILD_SECS=$((SECONDS - t0))
 cp "$E2E_TMP/build.log" "$E2E_CACHE/docker-build.log" 2>/dev/null
-if [ "$build_ok" != 1 ]; then
-    fail "docker build of Dockerfile.example (shim + final stages) (log: build/e2e/docker-build.log)"; exit 1
+if [ "$rc" != 0 ]; then
+    tail -n 30 "$E2E_TMP/build.log" >&2
+    fail "docker build of Dockerfile.example (log: build/e2e/docker-build.log)"; exit 1
 fi
-pass "docker build of Dockerfile.example: shim + final stages with APP_STAGE=app-fixture"
-# BUILD_IMAGE is left at its (placeholder, unpullable) default on purpose: the build only works
-# if BuildKit never touches the Backstage stages.
-if grep -Eq '^#[0-9]+ \[(build|deps|app-backstage) ' "$E2E_TMP/build.log"; then
-    fail "the Backstage stages were skipped (a build/deps/app-backstage step ran)"
+pass "docker build of every stage of Dockerfile.example against the OpenChoreo-shaped fixture (${BUILD_SECS}s)"
+stage_times "$E2E_TMP/build.log" >"$E2E_CACHE/docker-stage-times.txt"
+echo "REPORT: docker: build ${BUILD_SECS}s; per stage (s): $(tr '\n' ' ' <"$E2E_CACHE/docker-stage-times.txt")"
+missing=""
+for st in packages toolchain build deps shim final; do
+    grep -Eq "^#[0-9]+ \[$st [0-9]+/[0-9]+\]" "$E2E_TMP/build.log" || missing="$missing $st"
+done
+[ -z "$missing" ]
+report $? "every stage ran: packages toolchain build deps shim final${missing:+ (missing:$missing)}"
+# The fixture's `tsc` fails like the real repository's: the build passing is not enough, the step
+# must not have run at all.
+if grep -q 'frontend-only type error' "$E2E_TMP/build.log"; then
+    fail "yarn tsc is not run by default"
 else
-    pass "the Backstage build/deps stages were skipped"
+    pass "yarn tsc is not run by default (TYPECHECK=false)"
+fi
+grep -q 'backend: built dist/, dist/skeleton.tar.gz, dist/bundle.tar.gz' "$E2E_TMP/build.log"
+report $? "the backend build wrote dist/skeleton.tar.gz and dist/bundle.tar.gz"
+grep -Eq 'gyp info ok|fs-ext@npm:2.1.1 must be built' "$E2E_TMP/build.log" &&
+    [ "$(grep -c 'fs-ext@npm:2.1.1 must be built' "$E2E_TMP/build.log")" -ge 2 ]
+report $? "the native module was compiled from source in both build and deps"
+
+if dbuild "$E2E_TMP/tsc.log" --target build --build-arg TYPECHECK=true; then
+    fail "TYPECHECK=true runs yarn tsc (the fixture's tsc fails, the build passed)"
+else
+    grep -q 'frontend-only type error' "$E2E_TMP/tsc.log"
+    report $? "TYPECHECK=true runs yarn tsc (and its failure fails the build)"
+fi
+
+# Item 4 of issue 15: a change outside the package.json files must not re-run the install.
+echo "// changed $(date +%s%N)" >>"$CTX/packages/backend/src/index.js"
+echo "/* changed */" >>"$CTX/vendor/shim/README.md"
+if dbuild "$E2E_TMP/rebuild.log" --target build; then
+    id=$(grep -E '^#[0-9]+ \[build [0-9]+/[0-9]+\] RUN .*yarn install --immutable' "$E2E_TMP/rebuild.log" | awk '{print $1}' | head -n1)
+    [ -n "$id" ] && grep -q "^$id CACHED" "$E2E_TMP/rebuild.log"
+    report $? "a source change re-uses the cached yarn install layer (skeleton stage)"
+else
+    fail "rebuild after a source change"; tail -n 20 "$E2E_TMP/rebuild.log" >&2
 fi
 
 SIZE=$("$DOCKER" image inspect -f '{{.Size}}' "$IMG_FIXTURE")
@@ -114,9 +122,36 @@ RT_SIZE=$("$DOCKER" image inspect -f '{{.Size}}' "$IMG_RUNTIME")
 echo "REPORT: docker: fixture image size ${SIZE} bytes ($((SIZE / 1024 / 1024)) MiB); runtime base ${RT_SIZE} bytes; shim+app layers $((SIZE - RT_SIZE)) bytes"
 printf 'fixture_image_bytes=%s\nruntime_base_bytes=%s\n' "$SIZE" "$RT_SIZE" >"$E2E_CACHE/docker-image-size.txt"
 
-cfg=$("$DOCKER" image inspect -f '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.User}}' "$IMG_FIXTURE")
-check "image config: ENTRYPOINT [\"/shim\"], CMD [\"node\",\"packages/backend\"], USER 65532 ($cfg)" \
-    [ "$cfg" = '["/shim"] ["node","packages/backend"] 65532' ]
+cfg=$("$DOCKER" image inspect -f '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.User}} {{.Config.WorkingDir}}' "$IMG_FIXTURE")
+check "image config: ENTRYPOINT [\"/shim\"], CMD [\"node\",\"packages/backend\"], USER 65532, WORKDIR /app ($cfg)" \
+    [ "$cfg" = '["/shim"] ["node","packages/backend"] 65532 /app' ]
+
+# The image's files, from `docker export` (numeric owners).
+cid=$("$DOCKER" create "$IMG_FIXTURE") && timeout 120 "$DOCKER" export "$cid" | tar -tvf - --numeric-owner >"$E2E_TMP/files.txt"
+"$DOCKER" rm -f "$cid" >/dev/null 2>&1
+has() { grep -Eq " $1\$" "$E2E_TMP/files.txt"; }
+missing=""
+for f in shim app/app-config.yaml app/package.json app/packages/backend/dist/index.cjs.js \
+    app/templates/fixture-template/template.yaml app/catalog-entities/components.yaml \
+    app/examples/entities.yaml app/plugins/fixture-backend/node_modules/yaml/package.json \
+    app/node_modules/fs-ext/package.json; do
+    has "$f" || missing="$missing /$f"
+done
+[ -z "$missing" ]
+report $? "image has /shim, /app/app-config.yaml, templates/, catalog-entities/, examples/, the bundle, the plugin's nested node_modules${missing:+ (missing:$missing)}"
+bad=""
+for f in 'app/app-config.production.yaml' 'app/node_modules/is-number/' 'app/yarn.lock' 'app/.yarn/' \
+    'app/packages/backend/src/' 'app/vendor/' 'bin/sh'; do
+    grep -Eq " ${f//./\\.}" "$E2E_TMP/files.txt" && bad="$bad /$f"
+done
+[ -z "$bad" ]
+report $? "image lacks the development config name, dev dependencies, yarn, sources, vendor/, /bin/sh${bad:+ (found:$bad)}"
+awk '$NF ~ /^app\// && $2 != "0/0" { print; exit 1 }' "$E2E_TMP/files.txt" >"$E2E_TMP/notroot.txt"
+report $? "everything under /app belongs to 0:0 ($(head -c 200 "$E2E_TMP/notroot.txt"))"
+if [ -f "$REPO/build/shim.spdx.json" ]; then
+    has shim.spdx.json
+    report $? "the shim's SBOM is shipped as /shim.spdx.json"
+fi
 # The image has no shell: a shell-form command cannot even start.
 if timeout 60 "$DOCKER" run --rm --network host --entrypoint /bin/sh "$IMG_FIXTURE" -c true >/dev/null 2>&1; then
     fail "final image has no /bin/sh"
@@ -129,13 +164,15 @@ fi
 field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
 
 # run_case NAME UID GID MIN_FILTERS [docker run options...]
-# Starts the fixture with chart-style args, checks identity, argv, seccomp and a graceful stop.
+# Starts the image with the chart's args (`node packages/backend --config app-config.yaml`, plus
+# CASE_ARGS), checks identity, argv, seccomp, the configuration node loaded and a graceful stop.
 run_case() {
     local name=$1 want_uid=$2 want_gid=$3 min_filters=$4; shift 4
     local c="shim-e2e-$name" out="$E2E_TMP/$name.answer" t0 t1 rc
     log "case $name: docker run $*"
     if ! timeout 60 "$DOCKER" run -d --name "$c" --network host -e PORT="$PORT" "$@" \
-        "$IMG_FIXTURE" node /app/server.js --config x >/dev/null 2>"$E2E_TMP/$name.err"; then
+        "$IMG_FIXTURE" node packages/backend --config app-config.yaml ${CASE_ARGS:-} \
+        >/dev/null 2>"$E2E_TMP/$name.err"; then
         fail "$name: docker run starts ($(head -c 300 "$E2E_TMP/$name.err"))"; return
     fi
     if ! wait_http "http://127.0.0.1:$PORT/" 30 200 || ! http_get "http://127.0.0.1:$PORT/" >"$out"; then
@@ -146,8 +183,21 @@ run_case() {
     pass "$name: HTTP answer from node behind the shim (--network host)"
     [ "$(field "$out" uid)" = "$want_uid" ] && [ "$(field "$out" gid)" = "$want_gid" ]
     report $? "$name: node runs as uid $want_uid gid $want_gid (got $(field "$out" uid):$(field "$out" gid))"
-    [ "$(field "$out" argv)" = '["--config","x"]' ]
+    local want_argv='["--config","app-config.yaml"'
+    for a in ${CASE_ARGS:-}; do want_argv="$want_argv,\"$a\""; done
+    want_argv="$want_argv]"
+    [ "$(field "$out" argv)" = "$want_argv" ]
     report $? "$name: argv passed through verbatim (got $(field "$out" argv))"
+    [ "$(field "$out" config_profile)" = production ] && [ "$(field "$out" app_title)" = "OpenChoreo Portal" ] &&
+        [ "$(field "$out" cwd)" = /app ]
+    report $? "$name: node loaded the production config as app-config.yaml in /app (profile $(field "$out" config_profile), title $(field "$out" app_title))"
+    [ "$(field "$out" catalog)" = "Component:fixture-service,Group:platform,Template:fixture-template" ] &&
+        [ "$(field "$out" examples_files)" = 1 ]
+    report $? "$name: node read catalog-entities/, templates/ and examples/ (catalog $(field "$out" catalog), examples $(field "$out" examples_files))"
+    [ "$(field "$out" plugin_yaml)" = 2.4.5 ] && [ "$(field "$out" dev_dependency)" = absent ] &&
+        [ "$(field "$out" node_version)" = "v$STANDIN_NODE_VERSION" ]
+    report $? "$name: plugin's nested dependency kept, no dev dependency, node $(field "$out" node_version)"
+    [ -z "${CASE_CHECK:-}" ] || eval "$CASE_CHECK"
     local sc nf
     sc=$(field "$out" Seccomp); nf=$(field "$out" Seccomp_filters)
     [ "$sc" = 2 ] && [ "${nf:-0}" -ge "$min_filters" ]
@@ -178,9 +228,21 @@ port_free "$PORT" || { fail "port $PORT on 127.0.0.1 is free"; exit 1; }
 run_case default 65532 65532 2
 # 2. started as root: the shim drops to 65532 itself.
 run_case root 65532 65532 2 --user 0:0
-# 3. the OpenChoreo chart: runAsUser/runAsGroup 1000, fsGroup 1000, drop ALL, no privilege escalation.
-run_case uid1000 1000 1000 2 --user 1000:1000 --group-add 1000 --cap-drop ALL \
-    --security-opt no-new-privileges -e SHIM_USER=1000:1000
+# 3. the OpenChoreo chart: runAsUser/runAsGroup 1000, fsGroup 1000, drop ALL, no privilege
+#    escalation, sqlite on a volume (DATABASE_CLIENT/SQLITE_STORAGE_DIR as the chart sets them),
+#    the ci ConfigMap mounted read-only and loaded as a second --config.
+printf 'fixture:\n  ci: from-configmap\n' >"$E2E_TMP/app-config.ci.yaml"
+chmod 0644 "$E2E_TMP/app-config.ci.yaml"
+CASE_ARGS="--config app-config.ci.yaml" CASE_CHECK='
+    [ "$(field "$out" config_files)" = app-config.yaml,app-config.ci.yaml ] && [ "$(field "$out" config_ci)" = from-configmap ]
+    report $? "$name: the ConfigMap config merged over the production config ($(field "$out" config_files))"
+    [ "$(field "$out" database)" = "sqlite /var/lib/backstage/backstage_plugin_catalog.sqlite rows=3 flock ok" ]
+    report $? "$name: sqlite file written in SQLITE_STORAGE_DIR as uid 1000, locked by the native module ($(field "$out" database))"' \
+run_case chart 1000 1000 2 --user 1000:1000 --group-add 1000 --cap-drop ALL \
+    --security-opt no-new-privileges \
+    -e DATABASE_CLIENT=better-sqlite3 -e SQLITE_STORAGE_DIR=/var/lib/backstage \
+    --tmpfs /var/lib/backstage:uid=1000,gid=1000,mode=0770 \
+    -v "$E2E_TMP/app-config.ci.yaml:/app/app-config.ci.yaml:ro"
 # 4. no runtime seccomp at all: the filter node runs under is the shim's own.
 run_case unconfined 65532 65532 1 --security-opt seccomp=unconfined
 

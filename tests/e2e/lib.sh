@@ -140,12 +140,13 @@ ensure_shim() {
 # ---------------------------------------------------------------------------------------------
 # Root filesystems (cached as tarballs under build/e2e)
 
-# Debian 12 minbase rootfs with make, gcc, libc6-dev, ca-certificates: the stand-in for the
-# build images (docker.io/library/debian:12, node:22-bookworm-slim). It gets the host's apt
+# Debian 12 minbase rootfs, nothing added unless DEBIAN_INCLUDE names packages: the stand-in for
+# debian:12-slim (and the base of the node:22-bookworm-slim one, tests/e2e/dockerlib.sh); a build
+# must install what it needs itself, as in the real images (issue 15). It gets the host's apt
 # settings for reaching the archive (the apt.conf.d files with Acquire:: options, e.g.
 # Check-Valid-Until false for a snapshot mirror whose Release files have expired), as a real
 # image would reach a live mirror. The cache name changes when those settings change.
-DEBIAN_INCLUDE=make,gcc,libc6-dev,ca-certificates
+DEBIAN_INCLUDE=${DEBIAN_INCLUDE-}
 host_apt_acquire_files() { grep -l '^[[:space:]]*Acquire::' /etc/apt/apt.conf.d/* 2>/dev/null; }
 debian_rootfs_tar() {
     local key out mirror dir f
@@ -160,7 +161,7 @@ debian_rootfs_tar() {
     local try
     for try in 1 2 3; do
         rm -rf "$dir"; mkdir -p "$dir"
-        if timeout 1200 debootstrap --variant=minbase --include="$DEBIAN_INCLUDE" \
+        if timeout 1200 debootstrap --variant=minbase ${DEBIAN_INCLUDE:+--include="$DEBIAN_INCLUDE"} \
             bookworm "$dir" "$mirror" >"$E2E_CACHE/debootstrap.log" 2>&1; then
             break
         fi
