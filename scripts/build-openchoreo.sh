@@ -83,9 +83,17 @@ if [ "$RERESOLVE" = 1 ]; then
     for round in 1 2 3 4; do
         rm -rf "$PROBE" && mkdir -p "$PROBE"
         (cd "$CTX" && tar --exclude=./vendor -cf - .) | tar -C "$PROBE" -xf -
-        log "re-resolve round $round: yarn install --mode=skip-build on the host"
-        (cd "$PROBE" && timeout 3600 nice node "$YARN_JS" install --mode=skip-build) >"$OUT/probe-$round.log" 2>&1 &&
-            { ok=1; break; }
+        log "re-resolve round $round: yarn install --mode=skip-build on the host, up to its link step"
+        # Reaching the link step means every package fetched; linking 4 GB of node_modules on the
+        # host would only cost time, so yarn is stopped there.
+        (cd "$PROBE" && exec timeout 3600 nice node "$YARN_JS" install --mode=skip-build) >"$OUT/probe-$round.log" 2>&1 &
+        ypid=$!
+        while kill -0 "$ypid" 2>/dev/null && ! grep -q '┌ Link step' "$OUT/probe-$round.log"; do sleep 2; done
+        if grep -q '┌ Link step' "$OUT/probe-$round.log"; then
+            kill -TERM "$ypid" 2>/dev/null; wait "$ypid" 2>/dev/null
+            ok=1; break
+        fi
+        wait "$ypid" && { ok=1; break; }
         # "YN0035: │ @scope/name@npm:1.2.3: Package not found" (404 for a locked tarball)
         grep -o '[^ ]*@npm:[^ :]*: Package not found' "$OUT/probe-$round.log" | sed 's/: Package not found$//' |
             sort -u >"$OUT/missing-$round.txt"
