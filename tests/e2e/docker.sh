@@ -52,7 +52,7 @@ tar -C "$REPO" --exclude=./build --exclude=./.git --exclude=node_modules -cf - .
 dbuild() {
     local logf=$1 try; shift
     for try in 1 2 3; do
-        timeout 1500 "$DOCKER" build --network host --progress=plain \
+        timeout 1800 "$DOCKER" build --network host --progress=plain \
             -f "$CTX/vendor/shim/Dockerfile.example" \
             --build-arg BUILD_IMAGE="$IMG_NODE" \
             --build-arg RUNTIME_IMAGE="$IMG_RUNTIME" \

@@ -13,7 +13,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 
 limit_for() {
     case $1 in
-        docker) echo "${E2E_LIMIT_DOCKER:-1500}" ;;
+        docker) echo "${E2E_LIMIT_DOCKER:-2400}" ;;
         runc) echo "${E2E_LIMIT_RUNC:-600}" ;;
         backstage) echo "${E2E_LIMIT_BACKSTAGE:-1200}" ;;
         podman-crun|podman-runc|containerd) echo "${E2E_LIMIT_MATRIX:-600}" ;;
