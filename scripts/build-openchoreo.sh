@@ -148,8 +148,8 @@ if [ "$RERESOLVE" = 1 ]; then
     done
     rm -rf "$PROBE" "$CTX/node_modules" "$CTX/.yarn/install-state.gz"
     [ "$ok" = 1 ] || { fail "every locked package fetches after re-resolving (see $OUT/probe-*.log)"; exit 1; }
-    pass "yarn.lock re-resolved: $(wc -l <"$OUT/re-resolved.txt") locked versions the registry lacks (list: $OUT/re-resolved.txt)"
-    echo "re-resolved: $(wc -l <"$OUT/re-resolved.txt") lock entries the registry does not serve (list in re-resolved.txt)" >>"$OUT/report.txt"
+    pass "yarn.lock re-resolved: $(grep -vc " (resolutions)$" "$OUT/re-resolved.txt") locked versions the registry lacks, $(grep -c " (resolutions)$" "$OUT/re-resolved.txt") ranges pinned (list: $OUT/re-resolved.txt)"
+    echo "re-resolved: $(grep -vc " (resolutions)$" "$OUT/re-resolved.txt") lock entries the registry does not serve, $(grep -c " (resolutions)$" "$OUT/re-resolved.txt") ranges pinned through resolutions (list in re-resolved.txt)" >>"$OUT/report.txt"
 fi
 
 # ---------------------------------------------------------------------------------------------
