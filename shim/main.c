@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	 * handler, and the child must not miss a TERM sent during start-up. */
 	sigset_t blocked, original;
 	supervise_blocked_set(&blocked);
-	if (sigprocmask(SIG_BLOCK, &blocked, &original)) {
+	if (shim_sigmask(SIG_BLOCK, &blocked, &original)) {
 		log_error("sigprocmask: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}

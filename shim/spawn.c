@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "path.h"
+#include "supervise.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -132,7 +133,7 @@ static int child_main(void *arg)
 	}
 	if (mark_fds_cloexec())
 		report(a->error_fd, STAGE_SETUP, errno, "closing inherited descriptors");
-	if (sigprocmask(SIG_SETMASK, req->child_mask, NULL))
+	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
 		report(a->error_fd, STAGE_SETUP, errno, "restoring the signal mask");
 
 	if (req->filter) {

@@ -24,12 +24,26 @@
 
 void supervise_blocked_set(sigset_t *set)
 {
-	sigfillset(set);
-	static const int synchronous[] = { SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS };
-	for (size_t i = 0; i < sizeof synchronous / sizeof *synchronous; i++)
-		sigdelset(set, synchronous[i]);
-	sigdelset(set, SIGKILL);
-	sigdelset(set, SIGSTOP);
+	/* Built bit by bit in the kernel's layout (bit N-1 for signal N, in
+	 * unsigned longs, as musl and glibc both store it): musl's sigfillset and
+	 * sigaddset leave out 32-34, glibc's 32-33, and an init must block those
+	 * too or `kill -34` ends it. The synchronous signals are blocked as well,
+	 * so a kill(2) of SEGV or ABRT is read and ignored: a real fault is forced
+	 * through any mask by the kernel, which unblocks it and ends us. */
+	unsigned long words[sizeof(sigset_t) / sizeof(unsigned long)];
+	const unsigned bits = 8 * sizeof(unsigned long);
+	memset(words, 0, sizeof words);
+	for (unsigned sig = 1; sig <= SHIM_KERNEL_SIGNALS; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			words[(sig - 1) / bits] |= 1ul << ((sig - 1) % bits);
+	memcpy(set, words, sizeof words);
+}
+
+int shim_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (old)
+		memset(old, 0, sizeof *old); /* the kernel fills only its own size */
+	return (int)syscall(SYS_rt_sigprocmask, how, set, old, _NSIG / 8);
 }
 
 bool supervise_forwards(int sig, bool forward_usr1)
@@ -78,8 +92,33 @@ static void arm(int timerfd, unsigned seconds)
 		log_warn("timerfd_settime: %s", strerror(errno));
 }
 
+/* Whether our unreaped child PID belongs to process group PGID, from
+ * /proc/PID/stat (the fifth field; comm may hold spaces and parentheses). */
+static bool in_group(long pid, pid_t pgid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	int ppid, pgrp;
+	char st;
+	return p && sscanf(p + 1, " %c %d %d", &st, &ppid, &pgrp) == 3 && pgrp == (int)pgid;
+}
+
 /* Signals every descendant: as PID 1, all other processes of the namespace;
- * as a subreaper, our children (grandchildren follow as they are reparented).
+ * as a subreaper, our children (grandchildren follow as they are reparented)
+ * and the main child's process group while it certainly exists: a group id
+ * is freed, and may then be reused by an unrelated process of a shared PID
+ * namespace, once its last member is reaped. Members are our descendants, so
+ * the group exists while the main child or another member among our own
+ * children is unreaped: only we reap those, and not before this returns.
  * Best effort by nature: a process may be gone, or not ours to signal. */
 static void signal_descendants(const struct state *s, int sig)
 {
@@ -88,34 +127,37 @@ static void signal_descendants(const struct state *s, int sig)
 			log_debug("kill(-1, %d): %s", sig, strerror(errno));
 		return;
 	}
+	pid_t pgid = s->opts->child;
+	bool group_alive = !s->main_done;
 	char path[64], buf[4096];
 	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)syscall(SYS_gettid));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		/* No /proc: at least the main child's group. */
-		if (kill(-s->opts->child, sig) && errno != ESRCH)
-			log_debug("kill(-%d): %s", (int)s->opts->child, strerror(errno));
-		return;
-	}
-	/* The main child's group holds most of them, reparented or not. */
-	(void)kill(-s->opts->child, sig);
+	if (fd < 0)
+		log_debug("%s: %s; only the main child's group can be signalled", path, strerror(errno));
 	ssize_t n;
 	size_t carry = 0;
-	while ((n = read(fd, buf + carry, sizeof buf - 1 - carry)) > 0) {
+	while (fd >= 0 && (n = read(fd, buf + carry, sizeof buf - 1 - carry)) > 0) {
 		size_t len = carry + (size_t)n;
 		buf[len] = '\0';
 		char *p = buf, *space;
 		while ((space = strchr(p, ' '))) {
 			*space = '\0';
 			long pid = strtol(p, NULL, 10);
-			if (pid > 0)
+			if (pid > 0) {
+				if (!group_alive && in_group(pid, pgid))
+					group_alive = true;
 				(void)kill((pid_t)pid, sig);
+			}
 			p = space + 1;
 		}
 		carry = strlen(p);
 		memmove(buf, p, carry);
 	}
-	(void)close(fd);
+	if (fd >= 0)
+		(void)close(fd);
+	/* The group also holds grandchildren whose parents still live. */
+	if (group_alive && kill(-pgid, sig) && errno != ESRCH)
+		log_debug("kill(-%d, %d): %s", (int)pgid, sig, strerror(errno));
 }
 
 /* Reaps every child that is ready. Returns true when none is left. */

@@ -17,9 +17,17 @@ struct supervise_opts {
 	void (*on_notify)(int fd);
 };
 
-/* The signals the shim blocks and reads through signalfd: every signal but
- * the synchronous ones, which must stay deliverable to a crashing PID 1. */
+/* The kernel's signal count (64 on most architectures), whatever the libc reserves. */
+#define SHIM_KERNEL_SIGNALS (_NSIG - 1)
+
+/* The signals the shim blocks and reads through signalfd: every one the
+ * kernel has but KILL and STOP, libc-reserved real-time ones included. Block
+ * and unblock it with shim_sigmask, never sigprocmask: libcs drop their
+ * reserved signals from the set. */
 void supervise_blocked_set(sigset_t *set);
+
+/* rt_sigprocmask without the libc's filtering of its reserved signals. */
+int shim_sigmask(int how, const sigset_t *set, sigset_t *old);
 
 /* Whether SIG is passed on to the child. */
 bool supervise_forwards(int sig, bool forward_usr1);

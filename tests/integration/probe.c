@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -90,6 +92,125 @@ static int cmd_signals(const char *file)
 	for (int i = 0; i < 600; i++)
 		sleep(1);
 	return 3;
+}
+
+/* Like cmd_signals, for every signal 1-64 including the ones libc reserves
+ * (musl: 32-34), which sigaction refuses: blocked with the raw system call
+ * and read through signalfd. TERM ends it with 0. */
+static int cmd_sigfd(const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return 2;
+	sigset_t all;
+	memset(&all, 0xff, sizeof all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, _NSIG / 8))
+		return 2;
+	int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (sfd < 0 || write(fd, "ready\n", 6) != 6)
+		return 2;
+	for (;;) {
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+			return 2;
+		char buf[16];
+		int n = snprintf(buf, sizeof buf, "%u\n", si.ssi_signo);
+		if (write(fd, buf, (size_t)n) != n)
+			return 2;
+		if (si.ssi_signo == SIGTERM)
+			return 0;
+	}
+}
+
+/* Writes "main PID" to FILE, leaves a child that moved to a session of its own
+ * and ignores TERM, and exits: the main child's process group is then gone. */
+static int cmd_orphan_own_group(const char *file)
+{
+	int sync[2];
+	if (pipe(sync))
+		return 2;
+	pid_t g = fork();
+	if (g < 0)
+		return 2;
+	if (g == 0) {
+		signal(SIGTERM, SIG_IGN);
+		/* A session of its own: staying in the main child's session would
+		 * keep that number (and so the group id) allocated. */
+		if (setsid() < 0 || write(sync[1], "x", 1) != 1)
+			_exit(2);
+		for (int i = 0; i < 60; i++)
+			sleep(1);
+		_exit(0);
+	}
+	char c;
+	if (read(sync[0], &c, 1) != 1)
+		return 2;
+	FILE *f = fopen(file, "a");
+	if (!f)
+		return 2;
+	fprintf(f, "main %d\n", (int)getpid());
+	return fclose(f) ? 2 : 0;
+}
+
+/* PID 1 of a test PID namespace: runs SHIM PROBE orphan-own-group FILE as a
+ * subreaper, waits until the shim has reaped the main child, then makes a
+ * canary (same uid as the shim) whose process group reuses the main child's
+ * number, as an unrelated process of a shared PID namespace could. Reports
+ * the shim's exit status and whether the canary survived. */
+static int cmd_reuse_pgid(const char *file, const char *shim, const char *probe)
+{
+	pid_t s = fork();
+	if (s < 0)
+		return 2;
+	if (s == 0) {
+		execl(shim, shim, probe, "orphan-own-group", file, (char *)NULL);
+		_exit(121);
+	}
+	int main_pid = 0;
+	for (int i = 0; i < 2000 && !main_pid; i++) {
+		FILE *f = fopen(file, "r");
+		if (f) {
+			if (fscanf(f, "main %d", &main_pid) != 1)
+				main_pid = 0;
+			fclose(f);
+		}
+		if (!main_pid)
+			usleep(5000);
+	}
+	if (!main_pid)
+		return 3;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d", main_pid);
+	for (int i = 0; i < 2000 && access(path, F_OK) == 0; i++)
+		usleep(5000);
+	if (access(path, F_OK) == 0)
+		return 4;
+	FILE *last = fopen("/proc/sys/kernel/ns_last_pid", "w");
+	if (!last || fprintf(last, "%d", main_pid - 1) < 0 || fclose(last))
+		return 5;
+	pid_t canary = fork();
+	if (canary < 0)
+		return 2;
+	if (canary == 0) {
+		if (setpgid(0, 0) || setresgid(65532, 65532, 65532) || setresuid(65532, 65532, 65532))
+			_exit(2);
+		for (int i = 0; i < 60; i++)
+			sleep(1);
+		_exit(0);
+	}
+	printf("canary %d pgid %d main %d\n", (int)canary, (int)getpgid(canary), main_pid);
+	int st;
+	while (waitpid(s, &st, 0) < 0)
+		if (errno != EINTR)
+			return 2;
+	printf("shim status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	pid_t w = waitpid(canary, &st, WNOHANG);
+	printf("canary %s\n", w == 0 ? "alive" : WIFSIGNALED(st) ? "killed" : "exited");
+	kill(canary, SIGKILL);
+	waitpid(canary, &st, 0);
+	return 0;
 }
 
 static volatile sig_atomic_t burst_count;
@@ -262,6 +383,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "burst") && argc > 2)
 		return cmd_burst(argv[2]);
+	if (!strcmp(cmd, "sigfd") && argc > 2)
+		return cmd_sigfd(argv[2]);
+	if (!strcmp(cmd, "orphan-own-group") && argc > 2)
+		return cmd_orphan_own_group(argv[2]);
+	if (!strcmp(cmd, "reuse-pgid") && argc > 4)
+		return cmd_reuse_pgid(argv[2], argv[3], argv[4]);
 	if (!strcmp(cmd, "signals") && argc > 2)
 		return cmd_signals(argv[2]);
 	if (!strcmp(cmd, "orphans") && argc > 2)

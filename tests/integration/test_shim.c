@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -541,6 +543,180 @@ static void node_found_through_the_fallback(void **state)
 	assert_string_equal(r.out, "arg[0]=packages/backend\n");
 	unlink(node);
 	rmdir(dir);
+}
+
+/* ------------------------------------------- issue 9: signals (core) */
+
+/* Every real-time signal, the libc-reserved 32-34 included (musl's sigfillset
+ * leaves them out), reaches the child, and the shim survives them: as PID 1
+ * and as a subreaper. */
+static void realtime_signals_32_to_64_are_forwarded(bool pid_ns)
+{
+	struct result r;
+	int sigs[] = { 32, 33, 34, 35, 36, 50, 64 };
+	memcpy(signals_to_send, sigs, sizeof sigs);
+	n_signals = sizeof sigs / sizeof *sigs;
+	signals_pid_ns = pid_ns;
+	new_record();
+	while_running = send_signals;
+	run_shim(pid_ns, NULL, ARGS((char *)probe, "sigfd", record), &r, 20);
+	signals_pid_ns = true;
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0); /* the child ended by the final TERM, the shim with it */
+	char line[16];
+	for (size_t i = 0; i < n_signals; i++) {
+		snprintf(line, sizeof line, "%d", sigs[i]);
+		print_message("signal %s\n", line);
+		assert_true(file_has_line(record, line));
+	}
+	assert_true(file_has_line(record, "15"));
+	unlink(record);
+}
+
+static void realtime_signals_reach_the_child_as_pid1(void **state)
+{
+	(void)state;
+	realtime_signals_32_to_64_are_forwarded(true);
+}
+
+static void realtime_signals_reach_the_child_as_subreaper(void **state)
+{
+	(void)state;
+	realtime_signals_32_to_64_are_forwarded(false);
+}
+
+static const int fault_signals[] = { SIGABRT, SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS };
+
+static void send_fault_signals(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, signals_pid_ns);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++) {
+		assert_int_equal(kill(target, fault_signals[i]), 0);
+		union sigval v = { .sival_int = 1 };
+		assert_int_equal(sigqueue(target, fault_signals[i], v), 0);
+	}
+	usleep(100000);
+	kill(target, SIGTERM);
+}
+
+/* kill -SEGV (and the other fault signals) sent to the shim is not a fault:
+ * ignored like every unlisted signal, neither fatal nor forwarded. */
+static void fault_signals_sent_with_kill_are_ignored(bool pid_ns)
+{
+	struct result r;
+	signals_pid_ns = pid_ns;
+	new_record();
+	while_running = send_fault_signals;
+	run_shim(pid_ns, NULL, ARGS((char *)probe, "signals", record), &r, 20);
+	signals_pid_ns = true;
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0); /* the shim lived to forward the TERM */
+	assert_true(file_has_line(record, "15"));
+	char line[16];
+	for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++) {
+		snprintf(line, sizeof line, "%d", fault_signals[i]);
+		assert_false(file_has_line(record, line));
+	}
+	unlink(record);
+}
+
+static void kill_segv_to_the_subreaper_is_ignored(void **state)
+{
+	(void)state;
+	fault_signals_sent_with_kill_are_ignored(false);
+}
+
+static void kill_segv_to_pid1_is_ignored(void **state)
+{
+	(void)state;
+	fault_signals_sent_with_kill_are_ignored(true);
+}
+
+static pid_t faulted_child;
+static bool fault_injected;
+
+/* Makes the shim fault for real: ptrace it and point its next instruction at
+ * address 0. The kernel forces the SIGSEGV through the shim's signal mask. */
+static void inject_fault(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, signals_pid_ns);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	faulted_child = shim_pid_of(target, true); /* the shim's child */
+	fault_injected = false;
+	if (ptrace(PTRACE_SEIZE, target, 0, 0) || ptrace(PTRACE_INTERRUPT, target, 0, 0))
+		return;
+	int st;
+	if (waitpid(target, &st, __WALL) != target)
+		return;
+#if defined(__x86_64__)
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_GETREGS, target, 0, &regs) == 0) {
+		regs.rip = 0;
+		regs.orig_rax = (unsigned long long)-1; /* no system call restart */
+		fault_injected = ptrace(PTRACE_SETREGS, target, 0, &regs) == 0;
+	}
+#endif
+	ptrace(PTRACE_DETACH, target, 0, 0);
+}
+
+static void real_fault_still_ends_the_shim(bool pid_ns)
+{
+#if !defined(__x86_64__)
+	skip();
+#endif
+	struct result r;
+	signals_pid_ns = pid_ns;
+	new_record();
+	while_running = inject_fault;
+	run_shim(pid_ns, ENV("SHIM_SECCOMP=off"), ARGS((char *)probe, "signals", record), &r, 20);
+	signals_pid_ns = true;
+	print_message("%s", r.err);
+	assert_true(fault_injected);
+	if (!pid_ns) {
+		assert_int_equal(r.status, 128 + SIGSEGV);
+		assert_true(faulted_child > 0);
+		kill(faulted_child, SIGKILL); /* orphaned by the crash, as designed */
+	} else {
+		/* unshare reports its child, the shim, killed by SEGV the shell way. */
+		assert_int_equal(r.status, 128 + SIGSEGV);
+	}
+	unlink(record);
+}
+
+static void real_fault_ends_the_subreaper(void **state)
+{
+	(void)state;
+	real_fault_still_ends_the_shim(false);
+}
+
+static void real_fault_ends_pid1(void **state)
+{
+	(void)state;
+	real_fault_still_ends_the_shim(true);
+}
+
+/* Subreaper: once the main child is reaped and nothing left in its process
+ * group, the number may be reused by an unrelated process's group (here a
+ * canary made with ns_last_pid, same uid as the shim): the KILL phase must
+ * not hit it. */
+static void kill_phase_never_signals_a_reused_process_group(void **state)
+{
+	(void)state;
+	struct result r;
+	new_record();
+	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+			 (char *)probe, "reuse-pgid", record, (char *)shim, (char *)probe, NULL };
+	char *envp[] = { base_env[0], "SHIM_GRACE_SECONDS=1", "SHIM_LOG_LEVEL=debug", NULL };
+	run_env(argv, envp, &r, 30);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	int canary = 0, pgid = 0, main_pid = 0;
+	assert_int_equal(sscanf(r.out, "canary %d pgid %d main %d", &canary, &pgid, &main_pid), 3);
+	assert_int_equal(canary, main_pid); /* the number was reused */
+	assert_true(has_line(r.out, "shim status 0"));
+	assert_true(has_line(r.out, "canary alive"));
+	unlink(record);
 }
 
 /* ------------------------------------------------------------ identity */
@@ -1531,6 +1707,13 @@ int main(void)
 		cmocka_unit_test(terminal_makes_the_child_the_foreground_group),
 		cmocka_unit_test(chart_arguments_pass_verbatim),
 		cmocka_unit_test(node_found_through_the_fallback),
+		cmocka_unit_test(realtime_signals_reach_the_child_as_pid1),
+		cmocka_unit_test(realtime_signals_reach_the_child_as_subreaper),
+		cmocka_unit_test(kill_segv_to_the_subreaper_is_ignored),
+		cmocka_unit_test(kill_segv_to_pid1_is_ignored),
+		cmocka_unit_test(real_fault_ends_the_subreaper),
+		cmocka_unit_test(real_fault_ends_pid1),
+		cmocka_unit_test(kill_phase_never_signals_a_reused_process_group),
 		cmocka_unit_test(root_start_drops_to_65532),
 		cmocka_unit_test(pid1_is_unprivileged_and_confined),
 		cmocka_unit_test(chart_start_as_1000_runs_as_1000),
