@@ -117,7 +117,7 @@ int parse_log_level(const char *s, enum log_level *out)
 	return -1;
 }
 
-void config_usage(void)
+void config_usage(FILE *out)
 {
 	static const char text[] =
 		"usage: shim [--help | --version | --check | --print-profile |\n"
@@ -126,7 +126,7 @@ void config_usage(void)
 		"Runs COMMAND as a supervised child: drops privileges (SHIM_USER), applies a\n"
 		"seccomp profile (SHIM_SECCOMP), forwards signals and reaps zombies.\n"
 		"Configuration: SHIM_* environment variables; see the README.\n";
-	fputs(text, stderr);
+	fputs(text, out);
 }
 
 /* Every SHIM_* name the shim knows; anything else with the prefix is an error. */
@@ -384,7 +384,7 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	if (first < argc) {
 		cfg->command = argv + first;
 	} else if (cfg->action == ACTION_RUN) {
-		config_usage();
+		config_usage(stderr);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -393,12 +393,8 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 char **config_child_env(char **envp, const char *home)
 {
 	size_t count = 0;
-	bool have_home = false;
-	for (char **e = envp; e && *e; e++) {
+	for (char **e = envp; e && *e; e++)
 		count++;
-		if (!strncmp(*e, "HOME=", 5) && (*e)[5])
-			have_home = true;
-	}
 	/* One block: the pointer array, then the HOME entry it may add. */
 	size_t home_len = home ? strlen(home) : 0;
 	char **out = malloc((count + 2) * sizeof *out + home_len + 6);
@@ -409,11 +405,11 @@ char **config_child_env(char **envp, const char *home)
 	for (char **e = envp; e && *e; e++) {
 		if (is_setting(*e))
 			continue;
-		if (!strncmp(*e, "HOME=", 5) && !have_home)
-			continue; /* an empty HOME is replaced below */
+		if (home && !strncmp(*e, "HOME=", 5))
+			continue; /* replaced below */
 		out[n++] = *e;
 	}
-	if (!have_home && home) {
+	if (home) {
 		memcpy(home_entry, "HOME=", 5);
 		memcpy(home_entry + 5, home, home_len + 1);
 		out[n++] = home_entry;

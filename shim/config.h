@@ -2,6 +2,7 @@
 #define SHIM_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "log.h"
 
@@ -43,14 +44,16 @@ struct shim_config {
 
 #define SHIM_DEFAULT_USER "65532:65532"
 #define SHIM_DEFAULT_FALLBACK "/nodejs/bin"
-#define SHIM_DEFAULT_GRACE 10u
+/* Node's stop plus this must fit Docker's and Podman's 10 s stop timeout (README). */
+#define SHIM_DEFAULT_GRACE 3u
 
 /* Fills cfg from argv and envp. Returns 0, or the exit code after logging
  * a one-line error (EXIT_USAGE or EXIT_CONFIG). */
 int config_load(struct shim_config *cfg, int argc, char **argv, char **envp);
 
-/* The child's environment: envp without the shim's settings and, when HOME is unset or
- * empty, with HOME=home added. One allocation (free() it); NULL on ENOMEM. */
+/* The child's environment: envp without the shim's settings and, when home is
+ * not NULL, with every HOME entry replaced by HOME=home. One allocation
+ * (free() it); NULL on ENOMEM. */
 char **config_child_env(char **envp, const char *home);
 
 /* Strict parsers, exposed for tests. Each returns 0 or -1. */
@@ -59,6 +62,7 @@ int parse_bool(const char *s, bool *out);
 int parse_signal(const char *s, int *out);
 int parse_log_level(const char *s, enum log_level *out);
 
-void config_usage(void);
+/* The usage text: stdout for --help, stderr for a usage error. */
+void config_usage(FILE *out);
 
 #endif

@@ -66,6 +66,14 @@ static void set_home(struct identity *id, const char *dir)
 	snprintf(id->home, sizeof id->home, "%s", dir && *dir ? dir : "/");
 }
 
+void identity_home_of(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[2048];
+	getpwuid_r(uid, &pw, pwbuf, sizeof pwbuf, &pwp);
+	snprintf(buf, size, "%s", pwp && pwp->pw_dir && *pwp->pw_dir ? pwp->pw_dir : "/");
+}
+
 static int readable(const char *file, const char *spec)
 {
 	if (access(file, R_OK) == 0)
@@ -170,15 +178,17 @@ static void scan_capabilities(bool *bounding_left, bool *ambient_left)
 	}
 }
 
-/* Drops every capability up to the kernel's last: EINVAL past it. */
+/* Drops every capability still in the bounding set, up to the kernel's last
+ * (PR_CAPBSET_READ fails past it); one already gone is skipped, since
+ * dropping needs CAP_SETPCAP even for that. */
 static int drop_bounding(void)
 {
 	for (int cap = 0; cap < 64; cap++) {
-		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) == 0)
-			continue;
-		if (errno == EINVAL && cap > 0)
-			return 0;
-		return -1;
+		int in_bounding = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
+		if (in_bounding < 0)
+			return cap > 0 ? 0 : -1;
+		if (in_bounding && prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0))
+			return -1;
 	}
 	return 0;
 }
@@ -190,7 +200,7 @@ static int clear_ambient(void)
 	return 0;
 }
 
-static int verify(const struct identity *id, bool require_empty_bounding)
+static int verify(const struct identity *id, bool require_empty_bounding, bool require_no_groups)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
@@ -214,39 +224,90 @@ static int verify(const struct identity *id, bool require_empty_bounding)
 	if (bounding_left) {
 		if (require_empty_bounding)
 			return mismatch("the capability bounding set is not empty");
-		log_info("identity: capability bounding set not empty and cannot be changed; "
-			 "no_new_privs keeps it unused");
+		log_info("identity: capability bounding set not empty and cannot be changed (no CAP_SETPCAP); "
+			 "no_new_privs and empty capability sets keep it unused");
 	}
-	if (require_empty_bounding && getgroups(0, NULL) != 0)
+	if (require_no_groups && getgroups(0, NULL) != 0)
 		return mismatch("supplementary groups remain");
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return mismatch("no_new_privs is not set");
-	if (id->uid != 0) {
-		/* Being able to get root back would mean the drop did not happen. */
-		if (setuid(0) == 0 || setgid(0) == 0)
-			return mismatch("setuid(0) or setgid(0) succeeded");
-	}
+	/* Being able to take another id would mean the drop did not happen. An
+	 * id we hold is no test (setgid(0) succeeds for OpenShift's gid 0), so
+	 * try one we do not: only CAP_SETUID/CAP_SETGID allow that. */
+	if (setuid(id->uid == 0 ? 1 : 0) == 0)
+		return mismatch("setuid to another uid succeeded");
+	if (setgid(id->gid == 0 ? 1 : 0) == 0)
+		return mismatch("setgid to another gid succeeded");
 	return 0;
 }
 
+static bool has_cap(const struct __user_cap_data_struct caps[2], int cap)
+{
+	return caps[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* A root start that lacks what the change needs: one line naming what is
+ * missing and both ways out. */
+static int missing_caps(const struct identity *id, bool setuid_missing, bool setgid_missing,
+			bool setpcap_missing)
+{
+	log_error("identity: started as root without %s%s%s%s%s, which running as %u:%u needs: grant "
+		  "CAP_SETUID, CAP_SETGID and CAP_SETPCAP (docker run --cap-add; Kubernetes "
+		  "capabilities.add) or start as non-root (docker run --user %u:%u; Kubernetes runAsUser)",
+		  setuid_missing ? "CAP_SETUID" : "", setuid_missing && (setgid_missing || setpcap_missing) ? ", " : "",
+		  setgid_missing ? "CAP_SETGID" : "", setgid_missing && setpcap_missing ? ", " : "",
+		  setpcap_missing ? "CAP_SETPCAP" : "", (unsigned)id->uid, (unsigned)id->gid,
+		  (unsigned)id->uid, (unsigned)id->gid);
+	return EXIT_IDENTITY;
+}
+
+/* Root start. Only what still needs changing is changed, so a start whose
+ * capabilities are already gone (SHIM_USER=0 under --cap-drop ALL) works,
+ * and a start that lacks what a change needs is refused up front. */
 static int apply_as_root(struct identity *id)
 {
 	int pdeath = 0;
 	if (id->uid == 0)
 		log_warn("SHIM_USER: the child will run as root (uid 0), without capabilities");
+
+	struct __user_cap_data_struct caps[2];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (cap_get(caps))
+		return fail("capget");
+	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg))
+		return fail("getresuid/getresgid");
+	int ngroups = getgroups(0, NULL);
+	if (ngroups < 0)
+		return fail("getgroups");
+	bool uids_change = ru != id->uid || eu != id->uid || su != id->uid;
+	bool gids_change = rg != id->gid || eg != id->gid || sg != id->gid;
+	bool bounding_left, ambient_left;
+	scan_capabilities(&bounding_left, &ambient_left);
+	bool setpcap = has_cap(caps, CAP_SETPCAP);
+	/* Without CAP_SETPCAP the bounding set stays. For a non-root target that
+	 * is inert: with no_new_privs, exec grants nothing beyond the (empty)
+	 * permitted set, and no setuid or file capability applies. A uid 0
+	 * target is refused instead, as root's exec is what the set bounds. */
+	bool setuid_missing = uids_change && !has_cap(caps, CAP_SETUID);
+	bool setgid_missing = (gids_change || ngroups > 0) && !has_cap(caps, CAP_SETGID);
+	bool setpcap_missing = bounding_left && !setpcap && (id->uid == 0 || setuid_missing || setgid_missing);
+	if (setuid_missing || setgid_missing || setpcap_missing)
+		return missing_caps(id, setuid_missing, setgid_missing, setpcap_missing);
+
 	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0))
 		return fail("PR_GET_PDEATHSIG");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return fail("PR_SET_NO_NEW_PRIVS");
-	if (drop_bounding())
+	if (bounding_left && setpcap && drop_bounding())
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
-	if (setgroups(0, NULL))
+	if (ngroups > 0 && setgroups(0, NULL))
 		return fail("setgroups");
-	if (setresgid(id->gid, id->gid, id->gid))
+	if (gids_change && setresgid(id->gid, id->gid, id->gid))
 		return fail("setresgid");
-	if (setresuid(id->uid, id->uid, id->uid))
+	if (uids_change && setresuid(id->uid, id->uid, id->uid))
 		return fail("setresuid");
 	/* setresuid to non-zero already cleared these; a uid 0 target needs it. */
 	if (cap_clear_all())
@@ -254,7 +315,7 @@ static int apply_as_root(struct identity *id)
 	/* A credential change clears the parent-death signal. */
 	if (pdeath && prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath, 0, 0, 0))
 		return fail("PR_SET_PDEATHSIG");
-	return verify(id, true);
+	return verify(id, setpcap || !bounding_left, true);
 }
 
 static int apply_unprivileged(struct identity *id)
@@ -265,7 +326,7 @@ static int apply_unprivileged(struct identity *id)
 	if (cap_get(caps))
 		return fail("capget");
 	/* Dropping the bounding set needs CAP_SETPCAP, so do it while we may. */
-	if ((caps[0].effective & (1u << CAP_SETPCAP)) && drop_bounding())
+	if (has_cap(caps, CAP_SETPCAP) && drop_bounding())
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
@@ -300,7 +361,7 @@ static int apply_unprivileged(struct identity *id)
 	/* The runtime chose them (Kubernetes adds fsGroup and supplementalGroups). */
 	if (ngroups > 0)
 		log_info("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
-	return verify(id, false);
+	return verify(id, false, false);
 }
 
 int identity_apply(struct identity *id)

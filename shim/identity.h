@@ -2,6 +2,7 @@
 #define SHIM_IDENTITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* SHIM_USER split into its parts, before any lookup. */
@@ -28,6 +29,9 @@ int identity_parse(const char *spec, struct user_spec *out);
  * need_home asks for the target's home directory too (HOME is unset).
  * Returns 0, or EXIT_CONFIG after a one-line error. */
 int identity_resolve(const char *spec, bool explicit_user, bool need_home, struct identity *out);
+
+/* UID's home directory from passwd, else "/". */
+void identity_home_of(uid_t uid, char *buf, size_t size);
 
 /* Root start: drop to the target. Non-root start: shed what can be shed and
  * check the current identity against the target (which it may adopt, see

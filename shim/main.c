@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 		return rc;
 	switch (cfg.action) {
 	case ACTION_HELP:
-		config_usage();
-		return 0;
+		config_usage(stdout);
+		return fflush(stdout) ? EXIT_SYSTEM : 0;
 	case ACTION_VERSION:
 		return print_version();
 	case ACTION_PRINT_PROFILE:
@@ -116,8 +116,18 @@ int main(int argc, char **argv)
 	 * before any credential change, filter or fork. */
 	struct identity id;
 	const char *home = getenv("HOME");
-	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, !home || !*home, &id)))
+	bool home_unset = !home || !*home;
+	/* Docker, Podman, crun and runc set HOME for the image's user: on a root
+	 * start that changes uid, a HOME equal to root's home is not the target's
+	 * (and unreadable to it), so it is replaced like an unset one. */
+	char start_home[256] = "";
+	uid_t start_uid = geteuid();
+	if (start_uid == 0 && !home_unset)
+		identity_home_of(start_uid, start_home, sizeof start_home);
+	bool home_is_roots = start_home[0] && !strcmp(home, start_home);
+	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, home_unset || home_is_roots, &id)))
 		return rc;
+	bool replace_home = home_unset || (home_is_roots && id.uid != start_uid);
 	struct filter_setup filter;
 	if ((rc = filter_prepare(cfg.seccomp, cfg.seccomp_mode, &filter)))
 		return rc;
@@ -137,6 +147,10 @@ int main(int argc, char **argv)
 	}
 	if (filter.off)
 		log_warn("SHIM_SECCOMP=off: the child runs without the shim's seccomp filter");
+	else if (cfg.seccomp_mode == SECCOMP_MODE_COMPLAIN)
+		/* Otherwise "no would-deny lines" looks like "not in complain mode". */
+		log_warn("seccomp: complain mode: profile %s (%s) is not enforced; each would-be denial is logged",
+			 cfg.seccomp, filter.kind);
 
 	struct sigaction chld;
 	if (sigaction(SIGCHLD, NULL, &chld)) {
@@ -163,7 +177,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	char **child_env = config_child_env(environ, id.home);
+	char **child_env = config_child_env(environ, replace_home ? id.home : NULL);
 	int sigfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (!child_env || sigfd < 0) {
 		log_error("%s: %s", child_env ? "signalfd" : "environment", strerror(errno));

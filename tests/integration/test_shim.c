@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -13,6 +14,9 @@
 #include <time.h>
 
 static const char *shim, *probe, *escape;
+/* What complain mode logs at start with the embedded profile. */
+#define COMPLAIN_START_LINE \
+	"shim: warn: seccomp: complain mode: profile default (embedded) is not enforced; each would-be denial is logged"
 /* The shim under test is the ASan/UBSan build: dynamic, and without PID 1's filter. */
 static bool sanitized;
 
@@ -849,7 +853,7 @@ static void root_start_with_only_setuid_setgid_setpcap(void **state)
 	run_env(no_setuid, base_env, &r, 20);
 	assert_int_equal(r.status, 77);
 	assert_string_equal(r.out, "");
-	assert_non_null(strstr(r.err, "identity: setresuid: Operation not permitted"));
+	assert_non_null(strstr(r.err, "identity: started as root without CAP_SETUID, which running as 65532:65532 needs"));
 }
 
 static void numeric_uid_without_passwd_entry(void **state)
@@ -873,6 +877,9 @@ static void explicit_root_target_warns(void **state)
 	assert_non_null(strstr(r.err, "shim: warn: SHIM_USER: the child will run as root (uid 0), without capabilities"));
 }
 
+/* An extra environment entry for run_with_etc (HOME tests). */
+static char *etc_extra_env;
+
 /* Names from a test passwd/group bind-mounted over /etc in a mount namespace. */
 static void run_with_etc(const char *user, bool hide_etc, struct result *r)
 {
@@ -889,7 +896,7 @@ static void run_with_etc(const char *user, bool hide_etc, struct result *r)
 			 "rm /tmp/shim-passwd-$$ /tmp/shim-group-$$ && exec %s %s status", shim, probe);
 	char *argv[] = { "/usr/bin/unshare", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
 			 "/bin/sh", "-c", script, NULL };
-	char *envp[] = { base_env[0], env_user, NULL };
+	char *envp[] = { base_env[0], env_user, etc_extra_env, NULL };
 	run_env(argv, envp, r, 20);
 }
 
@@ -935,6 +942,214 @@ static void bad_user_values_run_nothing(void **state)
 		assert_non_null(strstr(r.err, "shim: error: SHIM_USER=\""));
 		assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
 	}
+}
+
+/* ------------------------------------------ issue 9: identity (core) */
+
+static void run_in_pid_ns(char *const cmd[], char **env_extra, struct result *r)
+{
+	char *argv[40] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child" };
+	char *envp[16];
+	int a = 5, e = 0;
+	for (int i = 0; cmd[i]; i++)
+		argv[a++] = cmd[i];
+	argv[a] = NULL;
+	for (int i = 0; base_env[i]; i++)
+		envp[e++] = base_env[i];
+	for (int i = 0; env_extra && env_extra[i]; i++)
+		envp[e++] = env_extra[i];
+	envp[e] = NULL;
+	run_env(argv, envp, r, 20);
+}
+
+/* OpenShift's restricted SCC: an arbitrary uid with gid 0 (and group 0). */
+static void openshift_arbitrary_uid_with_gid_0_runs(void **state)
+{
+	(void)state;
+	struct result r;
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--reuid=1000680000", "--regid=0", "--clear-groups", "--inh-caps=-all",
+			   "--bounding-set=-all", "--no-new-privs", "--", (char *)shim, (char *)probe, "status"), NULL, &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "1000680000", "0");
+	assert_true(has_line(r.out, "Seccomp:\t2"));
+	/* With supplementary group 0 as OpenShift sets it; kept like fsGroup. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--reuid=1000680000", "--regid=0", "--groups=0", "--inh-caps=-all",
+			   "--bounding-set=-all", "--no-new-privs", "--", (char *)shim, (char *)probe, "status"), NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "Uid:\t1000680000\t1000680000\t1000680000\t1000680000"));
+	assert_true(has_line(r.out, "Groups:\t0 ") || has_line(r.out, "Groups:\t0"));
+	/* An explicit SHIM_USER equal to the start is fine; another uid is not. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--reuid=1000680000", "--regid=0", "--clear-groups", "--inh-caps=-all",
+			   "--bounding-set=-all", "--no-new-privs", "--", (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_USER=1000680000:0"), &r);
+	assert_int_equal(r.status, 0);
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--reuid=1000680000", "--regid=0", "--clear-groups", "--inh-caps=-all",
+			   "--bounding-set=-all", "--no-new-privs", "--", (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_USER=0:0"), &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+}
+
+static void root_start_to_a_uid_with_gid_0_runs(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_USER=1000:0"), ARGS((char *)probe, "status"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "1000", "0");
+	assert_true(has_line(r.out, "CapBnd:\t0000000000000000"));
+}
+
+/* docker run --cap-drop ALL with no --user: root without any capability. */
+#define CAP_DROP_ALL "/usr/bin/setpriv", "--clear-groups", "--bounding-set=-all", "--inh-caps=-all", "--"
+
+static void cap_drop_all_root_start_is_refused_with_remedies(void **state)
+{
+	(void)state;
+	struct result r;
+	run_in_pid_ns(ARGS(CAP_DROP_ALL, (char *)shim, (char *)probe, "status"), NULL, &r);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, ""); /* nothing ran as root */
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1); /* one line */
+	assert_non_null(strstr(r.err, "shim: error: identity: started as root without CAP_SETUID, CAP_SETGID, "
+				      "which running as 65532:65532 needs"));
+	assert_non_null(strstr(r.err, "grant CAP_SETUID, CAP_SETGID and CAP_SETPCAP"));
+	assert_non_null(strstr(r.err, "--user 65532:65532"));
+	assert_non_null(strstr(r.err, "runAsUser"));
+}
+
+/* SHIM_USER=0 (root without capabilities) where they are already gone. */
+static void root_target_with_every_capability_dropped_runs(void **state)
+{
+	(void)state;
+	struct result r;
+	run_in_pid_ns(ARGS(CAP_DROP_ALL, (char *)shim, (char *)probe, "status"), ENV("SHIM_USER=0"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "0", "0");
+	assert_true(has_line(r.out, "CapBnd:\t0000000000000000"));
+}
+
+/* Decision: SETUID and SETGID but no SETPCAP. A non-root target runs with the
+ * bounding set the runtime gave (inert under no_new_privs with every other
+ * set empty); a uid 0 target, for which it is not inert, is refused. */
+static void root_start_without_setpcap(void **state)
+{
+	(void)state;
+	struct result r;
+	char *const cmd[] = { "/usr/bin/setpriv", "--bounding-set=-all,+setuid,+setgid", "--inh-caps=-all", "--",
+			      (char *)shim, (char *)probe, "status", NULL };
+	run_in_pid_ns(cmd, ENV("SHIM_LOG_LEVEL=info"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "65532", "65532");
+	assert_true(has_line(r.out, "CapBnd:\t00000000000000c0")); /* left: SETGID (6), SETUID (7) */
+	assert_non_null(strstr(r.err, "capability bounding set not empty and cannot be changed (no CAP_SETPCAP)"));
+	run_in_pid_ns(cmd, ENV("SHIM_USER=0"), &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "started as root without CAP_SETPCAP, which running as 0:0 needs"));
+}
+
+/* Runtimes set HOME=/root for a root image user: after the drop it must be the target's. */
+static void root_home_is_replaced_by_the_targets(void **state)
+{
+	(void)state;
+	struct result r;
+	char root_home[300];
+	struct passwd *pw = getpwuid(0);
+	assert_non_null(pw); /* the test machine's passwd has root */
+	snprintf(root_home, sizeof root_home, "HOME=%s", pw->pw_dir);
+	char *saved = base_env[1];
+	base_env[1] = root_home;
+	run_shim(true, NULL, ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "HOME=/")); /* 65532 has no entry here */
+	/* Root stays root: its HOME stays. */
+	run_shim(true, ENV("SHIM_USER=0"), ARGS((char *)probe, "status"), &r, 20);
+	assert_int_equal(r.status, 0);
+	char want[300];
+	snprintf(want, sizeof want, "HOME=%s", pw->pw_dir);
+	assert_true(has_line(r.out, want));
+	/* Not a root start: the runtime chose HOME for this user. */
+	char *argv[32];
+	setpriv_args("1000", ARGS((char *)shim, (char *)probe, "status"), argv);
+	run_env(argv, base_env, &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, want));
+	/* Any other HOME is the operator's choice. */
+	base_env[1] = "HOME=/srv/app";
+	run_shim(true, NULL, ARGS((char *)probe, "status"), &r, 20);
+	assert_true(has_line(r.out, "HOME=/srv/app"));
+	base_env[1] = saved;
+	/* The target's passwd entry when it has one (root's home there is /root). */
+	etc_extra_env = "HOME=/root";
+	run_with_etc("app", false, &r);
+	etc_extra_env = NULL;
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "HOME=/home/app"));
+}
+
+/* ---------------------------------- issue 9: defaults and messages (core) */
+
+/* Like `docker stop` (TERM, KILL 10 s later; Podman's default too): a
+ * descendant that ignores TERM is cleaned up by the default grace before the
+ * runtime's KILL, so the exit code is the main child's, not 137. */
+static void default_grace_ends_inside_dockers_stop_timeout(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, NULL, ARGS((char *)probe, "grandchild", "60", "ignore-term"), &r, 10);
+	print_message("%.2fs %s%s", r.seconds, r.out, r.err);
+	assert_int_equal(r.status, 0);
+	run_shim(false, NULL, ARGS((char *)probe, "grandchild", "60", "ignore-term"), &r, 10);
+	assert_int_equal(r.status, 0);
+}
+
+static void help_goes_to_stdout_usage_errors_to_stderr(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(false, NULL, ARGS("--help"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: shim"));
+	assert_string_equal(r.err, "");
+	run_shim(false, NULL, ARGS("-h"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: shim"));
+	char *argv[] = { (char *)shim, NULL };
+	run_env(argv, base_env, &r, 20);
+	assert_int_equal(r.status, 64);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "usage: shim"));
+	run_shim(false, NULL, ARGS("--bogus"), &r, 20);
+	assert_int_equal(r.status, 64);
+	assert_string_equal(r.out, "");
+}
+
+static void complain_mode_says_so_at_start(void **state)
+{
+	(void)state;
+	struct result r;
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=complain"), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.err, COMPLAIN_START_LINE));
+	char *bpf = "/tmp/shim-complain-start.bpf";
+	run_shim(false, NULL, ARGS("--compile-profile", "seccomp/default.json", bpf), &r, 20);
+	assert_int_equal(r.status, 0);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=complain", "SHIM_SECCOMP=/tmp/shim-complain-start.bpf"),
+		 ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.err, "shim: warn: seccomp: complain mode: profile /tmp/shim-complain-start.bpf (bpf) "
+				    "is not enforced; each would-be denial is logged"));
+	unlink(bpf);
+	/* Enforce mode says nothing. */
+	run_shim(true, NULL, ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_string_equal(r.err, "");
 }
 
 /* ------------------------------------------------------------- seccomp */
@@ -1370,7 +1585,7 @@ static void node_workload_has_no_would_deny_in_complain_mode(void **state)
 	assert_int_equal(r.status, 0);
 	assert_true(has_line(r.out, "workload ok"));
 	assert_null(strstr(r.err, "would deny"));
-	assert_string_equal(r.err, "");
+	assert_string_equal(r.err, COMPLAIN_START_LINE "\n"); /* nothing but the start line */
 }
 
 static void docker_default_profile_loads_and_node_runs(void **state)
@@ -1722,6 +1937,15 @@ int main(void)
 		cmocka_unit_test(explicit_root_target_warns),
 		cmocka_unit_test(names_resolve_from_passwd_and_group),
 		cmocka_unit_test(bad_user_values_run_nothing),
+		cmocka_unit_test(openshift_arbitrary_uid_with_gid_0_runs),
+		cmocka_unit_test(root_start_to_a_uid_with_gid_0_runs),
+		cmocka_unit_test(cap_drop_all_root_start_is_refused_with_remedies),
+		cmocka_unit_test(root_target_with_every_capability_dropped_runs),
+		cmocka_unit_test(root_start_without_setpcap),
+		cmocka_unit_test(root_home_is_replaced_by_the_targets),
+		cmocka_unit_test(default_grace_ends_inside_dockers_stop_timeout),
+		cmocka_unit_test(help_goes_to_stdout_usage_errors_to_stderr),
+		cmocka_unit_test(complain_mode_says_so_at_start),
 		cmocka_unit_test(escape_syscalls_are_denied),
 		cmocka_unit_test(complain_mode_reports_and_continues),
 		cmocka_unit_test(broken_profiles_run_nothing),

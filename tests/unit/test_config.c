@@ -258,9 +258,17 @@ static void child_env_drops_shim_vars_and_sets_home(void **state)
 	free(out);
 
 	char *keep[] = { "HOME=/x", "SHIM_GROUP=1", NULL };
-	out = config_child_env(keep, "/home/nonroot");
+	out = config_child_env(keep, NULL);
 	assert_string_equal(out[0], "HOME=/x");
 	assert_null(out[1]);
+	free(out);
+
+	/* A root start's HOME=/root, replaced by the target's (main decides when). */
+	char *stale[] = { "HOME=/root", "A=b", "HOME=/root", NULL };
+	out = config_child_env(stale, "/home/nonroot");
+	assert_string_equal(out[0], "A=b");
+	assert_string_equal(out[1], "HOME=/home/nonroot");
+	assert_null(out[2]);
 	free(out);
 }
 
