@@ -195,6 +195,13 @@ int main(int argc, char **argv)
 		.filter = filter.off ? NULL : &filter.prog,
 		.filter_flags = filter.flags,
 	};
+	/* A glibc build (the sanitizer one) restores masks through its own
+	 * sigprocmask inside NSS (getpwuid_r), which unblocks its reserved
+	 * 32-33: block everything again once that is done (a no-op with musl). */
+	if (shim_sigmask(SIG_BLOCK, &blocked, NULL)) {
+		log_error("sigprocmask: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
 	pid_t child;
 	int listener = -1;
 	rc = spawn_child(&req, &child, &listener);

@@ -554,6 +554,22 @@ static void node_found_through_the_fallback(void **state)
 /* Every real-time signal, the libc-reserved 32-34 included (musl's sigfillset
  * leaves them out), reaches the child, and the shim survives them: as PID 1
  * and as a subreaper. */
+/* One signal at a time, each once the child has recorded the previous one:
+ * pending together, TERM would be read before the real-time ones. */
+static void send_signals_one_by_one(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, signals_pid_ns);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	for (size_t i = 0; i < n_signals; i++) {
+		char line[16];
+		snprintf(line, sizeof line, "%d", signals_to_send[i]);
+		kill(target, signals_to_send[i]);
+		if (!wait_for_file_line(record, line, 5000))
+			break;
+	}
+	kill(target, SIGTERM);
+}
+
 static void realtime_signals_32_to_64_are_forwarded(bool pid_ns)
 {
 	struct result r;
@@ -562,7 +578,7 @@ static void realtime_signals_32_to_64_are_forwarded(bool pid_ns)
 	n_signals = sizeof sigs / sizeof *sigs;
 	signals_pid_ns = pid_ns;
 	new_record();
-	while_running = send_signals;
+	while_running = send_signals_one_by_one;
 	run_shim(pid_ns, NULL, ARGS((char *)probe, "sigfd", record), &r, 20);
 	signals_pid_ns = true;
 	print_message("%s", r.err);
