@@ -251,13 +251,21 @@ static bool has_cap(const struct __user_cap_data_struct caps[2], int cap)
 static int missing_caps(const struct identity *id, bool setuid_missing, bool setgid_missing,
 			bool setpcap_missing)
 {
-	log_error("identity: started as root without %s%s%s%s%s, which running as %u:%u needs: grant "
-		  "CAP_SETUID, CAP_SETGID and CAP_SETPCAP (docker run --cap-add; Kubernetes "
-		  "capabilities.add) or start as non-root (docker run --user %u:%u; Kubernetes runAsUser)",
-		  setuid_missing ? "CAP_SETUID" : "", setuid_missing && (setgid_missing || setpcap_missing) ? ", " : "",
-		  setgid_missing ? "CAP_SETGID" : "", setgid_missing && setpcap_missing ? ", " : "",
-		  setpcap_missing ? "CAP_SETPCAP" : "", (unsigned)id->uid, (unsigned)id->gid,
-		  (unsigned)id->uid, (unsigned)id->gid);
+	char missing[64];
+	snprintf(missing, sizeof missing, "%s%s%s%s%s", setuid_missing ? "CAP_SETUID" : "",
+		 setuid_missing && (setgid_missing || setpcap_missing) ? ", " : "",
+		 setgid_missing ? "CAP_SETGID" : "", setgid_missing && setpcap_missing ? ", " : "",
+		 setpcap_missing ? "CAP_SETPCAP" : "");
+	if (id->uid == 0)
+		log_error("identity: started as root without %s, which running as 0:%u needs: grant it (docker run "
+			  "--cap-add; Kubernetes capabilities.add) or drop every capability at the runtime "
+			  "(docker run --cap-drop ALL; Kubernetes capabilities.drop: [ALL])",
+			  missing, (unsigned)id->gid);
+	else
+		log_error("identity: started as root without %s, which running as %u:%u needs: grant CAP_SETUID, "
+			  "CAP_SETGID and CAP_SETPCAP (docker run --cap-add; Kubernetes capabilities.add) or start "
+			  "as non-root (docker run --user %u:%u; Kubernetes runAsUser)",
+			  missing, (unsigned)id->uid, (unsigned)id->gid, (unsigned)id->uid, (unsigned)id->gid);
 	return EXIT_IDENTITY;
 }
 

@@ -385,12 +385,24 @@ static void group_mode_signals_the_process_group(void **state)
 	group_mode(false);
 }
 
+/* TERM once the shim's child ignores TERM (SigIgn bit 15 in its status):
+ * a fixed delay lost that race under the sanitizer build. */
 static void send_term_when_ready(pid_t pid)
 {
 	pid_t target = shim_pid_of(pid, true);
-	FILE *f = NULL;
-	(void)f;
-	usleep(300000);
+	pid_t child = shim_pid_of(target, true);
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)child);
+	for (int i = 0; child > 0 && i < 1000; i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+		if (fd >= 0)
+			close(fd);
+		const char *ign = n > 0 ? (buf[n] = '\0', strstr(buf, "SigIgn:\t")) : NULL;
+		if (ign && strtoull(ign + 8, NULL, 16) & (1ull << (SIGTERM - 1)))
+			break;
+		usleep(5000);
+	}
 	kill(target, SIGTERM);
 }
 
