@@ -89,9 +89,13 @@ $(GEN)/export_data.h: seccomp/k8s-base.json seccomp/pid1.json
 		echo "static const char export_$${f%%:*}_json[] ="; \
 		sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $${f#*:}; echo ";"; done; } > $@.tmp && mv $@.tmp $@
 
+# The version string is compiled in: relink when it changes (a new commit), not only when files do.
+$(B)/version: FORCE
+	@mkdir -p $(B); echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+
 # build/shim.debug keeps the symbols (tests/build/hardening.sh reads it); build/shim is stripped.
 $(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h $(B)/deps.stamp \
-		$(SPECS) Makefile
+		$(B)/version $(SPECS) Makefile
 	$(say) CCLD $@
 	$(Q)$(CC) $(MUSL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -DSHIM_VERSION='"$(VERSION)"' \
 		-DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' $(MUSL_LDFLAGS) $(LDFLAGS) -o $@.debug $(SHIM_SRCS) $(MUSL_LIBS)
