@@ -43,14 +43,19 @@ WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstric
 HARDEN := -fstack-protector-strong -fstack-clash-protection -fPIE
 REPRO := -ffile-prefix-map=$(CURDIR)=.
 SIZE := -ffunction-sections -fdata-sections
-MUSL_CFLAGS := $(WARN) $(HARDEN) $(SIZE) $(REPRO) -I$(MUSL)/include -I$(GEN) -Ishim
+MUSL_CFLAGS := $(WARN) $(HARDEN) $(SIZE) $(REPRO) -I$(MUSL)/include -I$(GEN) -Ishim -Iseccomp
 LINK_HARDEN := -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--build-id=none
 MUSL_LDFLAGS := -static-pie $(LINK_HARDEN)
 MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 
+# Profile handling: parse (profile.c) -> rule set (ruleset.c) -> resolve ->
+# emit (libseccomp, range), verified in the emulator.
+PROFILE_SRCS := shim/ruleset.c shim/resolve.c shim/emit_libseccomp.c shim/emit_range.c shim/verify.c \
+	seccomp/emulate.c
 SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
-	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/export.c shim/main.c
-SHIM_HDRS := $(wildcard shim/*.h)
+	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/export.c shim/main.c \
+	$(PROFILE_SRCS)
+SHIM_HDRS := $(wildcard shim/*.h) seccomp/emulate.h
 
 all: $(B)/shim $(B)/shim.spdx.json
 
@@ -65,9 +70,9 @@ $(B)/host.stamp: $(B)/deps.stamp
 $(B)/musl-static-pie.specs: scripts/musl-specs.sh $(B)/deps.stamp
 	$(Q)bash scripts/musl-specs.sh >$@.tmp && mv $@.tmp $@
 
-BPFGEN_SRCS := shim/profile.c shim/log.c
+BPFGEN_SRCS := shim/profile.c shim/log.c $(PROFILE_SRCS)
 $(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
-	musl-gcc $(WARN) -O2 -I$(MUSL)/include -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
+	musl-gcc $(WARN) -O2 -I$(MUSL)/include -Ishim -Iseccomp -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
 
 $(GEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 	@mkdir -p $(GEN)

@@ -5,7 +5,7 @@
 #
 #   bench/run.sh            full run (~10 minutes)
 #   bench/run.sh --quick    short run for CI smoke (~1-2 minutes)
-#   bench/run.sh --only startup,size,reap,signal,syscall,http,learn   (subset; for debugging)
+#   bench/run.sh --only startup,size,reap,signal,syscall,http,learn,filters   (subset; for debugging)
 #
 # Environment: SHIM=path (default build/shim), BENCH_PORT (default 18431).
 # Every command runs under `timeout`; every loop is bounded. Results are
@@ -23,7 +23,7 @@ RAW=$B/raw
 SHIM=${SHIM:-$ROOT/build/shim}
 PORT=${BENCH_PORT:-18431}
 QUICK=0
-ONLY=startup,size,reap,signal,syscall,http,learn
+ONLY=startup,size,reap,signal,syscall,http,learn,filters
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -466,6 +466,18 @@ run_learn() {
 	cmdlog learn "$LEARN_ROUNDS" "timeout 600 taskset -c 1 ${hf[*]} --export-json build/bench/raw/learn_startup_R.json '$enf' '$lrn'"
 }
 
+# The range program against libseccomp's for the same profiles (bench/filters.c).
+run_filters() {
+	log "filters: range vs libseccomp programs"
+	(cd "$ROOT" && timeout 300 gcc -O2 -std=c11 -D_GNU_SOURCE -Ishim -Iseccomp -Ibuild/host/include \
+		-o "$B/filters" bench/filters.c shim/profile.c shim/log.c shim/ruleset.c shim/resolve.c \
+		shim/emit_libseccomp.c shim/emit_range.c shim/verify.c seccomp/emulate.c \
+		build/host/lib/libseccomp.a build/host/lib/libjson-c.a) || die "build filters"
+	local runs=300
+	[ "$QUICK" = 1 ] && runs=50
+	(cd "$ROOT" && timeout 600 "$B/filters" "$runs") >"$RAW/filters.md" || die "filters"
+}
+
 START=$(date +%s)
 want startup && run_startup
 want size && run_size
@@ -474,12 +486,14 @@ want signal && run_signal
 want syscall && run_syscall
 want http && run_http
 want learn && run_learn
+want filters && run_filters
 {
 	echo "elapsed_s=$(($(date +%s) - START))"
 	echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >>"$RAW/machine.txt"
 
 timeout 120 python3 "$ROOT/bench/summarize.py" "$RAW" >"$B/results.md" || die "summarize.py failed"
+[ -s "$RAW/filters.md" ] && { echo; cat "$RAW/filters.md"; } >>"$B/results.md"
 cat "$B/results.md"
 log "report written to build/bench/results.md (raw data in build/bench/raw/)"
 exit 0

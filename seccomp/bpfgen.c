@@ -1,6 +1,7 @@
 /* Build step: compiles seccomp/default.json (the child's profile) and
- * seccomp/pid1.json (PID 1's own) with libseccomp, once, into a header the
- * shim embeds, so starting it costs only the kernel's install. */
+ * seccomp/pid1.json (PID 1's own) once, into a header the shim embeds, so
+ * starting it costs only the kernel's install. The programs come from the
+ * range emitter and are verified against libseccomp's here. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <linux/filter.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../shim/emit.h"
 #include "../shim/profile.h"
 
 /* The whole file, NUL-terminated (json_tokener_parse reads up to the NUL). */
@@ -62,8 +64,10 @@ static void emit_string(FILE *out, const char *name, const char *text)
 	fprintf(out, ";\n\n");
 }
 
-/* Compiles PATH; emits NAME_enforce, and with full set also NAME_complain
- * and NAME_profile_json (minified: --print-profile formats it anyway). */
+/* Compiles PATH with the range emitter, verified decision by decision
+ * against libseccomp's program (any difference fails the build); emits
+ * NAME_enforce, and with FULL also NAME_complain and NAME_profile_json
+ * (minified: --print-profile formats it anyway). */
 static int emit_profile(FILE *out, const char *name, const char *path, bool full)
 {
 	size_t len;
@@ -72,15 +76,31 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 		fprintf(stderr, "bpfgen: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	struct filter_pair pair;
-	if (profile_compile(json, len, path, &pair, NULL))
+	struct ruleset rs, complain;
+	if (profile_parse(json, len, path, &rs, NULL))
 		return 1;
-	char sym[64];
-	snprintf(sym, sizeof sym, "%s_enforce", name);
-	emit_prog(out, sym, pair.enforce, pair.enforce_len);
+	if (ruleset_complain(&rs, &complain)) {
+		fprintf(stderr, "bpfgen: out of memory\n");
+		return 1;
+	}
+	const struct ruleset *variant[2] = { &rs, &complain };
+	const char *suffix[2] = { "enforce", "complain" };
+	for (int v = 0; v < (full ? 2 : 1); v++) {
+		struct sock_filter *prog, *lib;
+		unsigned short prog_len, lib_len;
+		if (profile_emit(variant[v], path, true, &prog, &prog_len))
+			return 1;
+		if (emit_libseccomp(variant[v], path, &lib, &lib_len))
+			return 1;
+		char sym[64];
+		snprintf(sym, sizeof sym, "%s_%s", name, suffix[v]);
+		emit_prog(out, sym, prog, prog_len);
+		fprintf(stderr, "bpfgen: %s (%s): %u instructions, verified against libseccomp's %u\n", path,
+			suffix[v], prog_len, lib_len);
+		free(prog);
+		free(lib);
+	}
 	if (full) {
-		snprintf(sym, sizeof sym, "%s_complain", name);
-		emit_prog(out, sym, pair.complain, pair.complain_len);
 		json_object *parsed = json_tokener_parse(json);
 		const char *minified = parsed ? json_object_to_json_string_ext(
 			parsed, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
@@ -88,13 +108,13 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 			fprintf(stderr, "bpfgen: %s: cannot minify\n", path);
 			return 1;
 		}
+		char sym[64];
 		snprintf(sym, sizeof sym, "%s_profile_json", name);
 		emit_string(out, sym, minified);
 		json_object_put(parsed);
 	}
-	fprintf(stderr, "bpfgen: %s: %u instructions (complain variant %u)\n", path, pair.enforce_len,
-		pair.complain_len);
-	filter_pair_free(&pair);
+	ruleset_free(&complain);
+	ruleset_free(&rs);
 	free(json);
 	return 0;
 }

@@ -17,6 +17,14 @@ static int load_word(const struct seccomp_data *d, uint32_t off, uint32_t *out)
 
 uint32_t emulate(const struct sock_filter *prog, unsigned len, const struct seccomp_data *d)
 {
+	return emulate_trace(prog, len, d, NULL);
+}
+
+uint32_t emulate_trace(const struct sock_filter *prog, unsigned len, const struct seccomp_data *d,
+		       bool *read_args)
+{
+	if (read_args)
+		*read_args = false;
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
 	for (unsigned pc = 0; pc < len; pc++) {
 		const struct sock_filter *f = &prog[pc];
@@ -26,6 +34,8 @@ uint32_t emulate(const struct sock_filter *prog, unsigned len, const struct secc
 			if (f->code == (BPF_LD | BPF_W | BPF_ABS)) {
 				if (load_word(d, f->k, &a))
 					return EMULATE_INVALID;
+				if (read_args && f->k >= offsetof(struct seccomp_data, args))
+					*read_args = true;
 			} else if (f->code == (BPF_LD | BPF_IMM)) {
 				a = f->k;
 			} else if (f->code == (BPF_LD | BPF_MEM) && f->k < BPF_MEMWORDS) {

@@ -3,6 +3,7 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Runs a classic BPF seccomp program on DATA the way the kernel does and
@@ -10,5 +11,10 @@
  * or load out of range, no return) gives EMULATE_INVALID. */
 #define EMULATE_INVALID 0xdeadbeefu
 uint32_t emulate(const struct sock_filter *prog, unsigned len, const struct seccomp_data *data);
+
+/* The same; *READ_ARGS tells whether the path taken loaded an argument (one
+ * that does not is what the kernel's action cache can keep). */
+uint32_t emulate_trace(const struct sock_filter *prog, unsigned len, const struct seccomp_data *data,
+		       bool *read_args);
 
 #endif

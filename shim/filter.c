@@ -288,7 +288,7 @@ int filter_compile_file(const char *in, const char *out)
 		return EXIT_SECCOMP;
 	}
 	struct filter_pair pair;
-	int rc = profile_compile(data, len, in, &pair, NULL);
+	int rc = profile_compile_range(data, len, in, &pair, NULL);
 	free(data);
 	if (rc)
 		return rc;

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "emit.h"
 #include "exitcode.h"
 #include "log.h"
+#include "verify.h"
 
 /* The architecture filters are compiled for: this machine's, or the build
  * target's when bpfgen cross-compiles the embedded profiles. */
@@ -44,26 +46,10 @@ uint32_t profile_arch(void)
  * value cannot be told from an overflow and is refused. */
 #define MAX_ARG_VALUE (UINT64_MAX - 1)
 
-/* Syscalls the child makes between installing the filter and execve; the
- * complain variant always allows them, since nothing could answer a
- * notification before PID 1 holds the listener. */
-static const char *const profile_bootstrap_syscalls[] = {
-	"write", "close", "sendmsg", "execve", "execveat", "exit", "exit_group", NULL,
-};
-
 struct ctx {
 	const char *source;
-	scmp_filter_ctx enforce, complain;
-	uint32_t enforce_default, complain_default;
-	/* Per architecture of the filter (the native one first): the highest
-	 * syscall number the profile names there, -1 for none. */
-	struct {
-		uint32_t arch;
-		long max_nr;
-	} arch[8];
-	unsigned narch;
+	struct ruleset rs;
 	json_object *out_syscalls; /* effective rules, OCI form */
-	bool docker;
 	bool failed;
 };
 
@@ -229,18 +215,6 @@ static int get_action(struct ctx *c, json_object *obj, const char *action_key, c
 	return bad(c, "%s: unknown action \"%s\"", where, name);
 }
 
-/* Complain mode: denials become notifications. An explicit ENOSYS is an
- * answer, not a denial: it exists so libc falls back (clone3). */
-static uint32_t complain_action(uint32_t act, bool explicit_rule)
-{
-	uint32_t kind = act & 0xffff0000u;
-	if (act == SCMP_ACT_ALLOW || act == SCMP_ACT_LOG || kind == SCMP_ACT_TRACE(0))
-		return act;
-	if (explicit_rule && act == SCMP_ACT_ERRNO(ENOSYS))
-		return act;
-	return SCMP_ACT_NOTIFY;
-}
-
 static const struct {
 	const char *name;
 	enum scmp_compare op;
@@ -251,18 +225,17 @@ static const struct {
 	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
-static int get_args(struct ctx *c, json_object *rule, const char *where, struct scmp_arg_cmp *args,
-		    unsigned *count, bool *same_index)
+static int get_args(struct ctx *c, json_object *rule, const char *where, struct rule *out)
 {
 	json_object *list;
-	*count = 0;
-	*same_index = false;
+	out->nargs = 0;
+	out->any = false;
 	if (!json_object_object_get_ex(rule, "args", &list) || json_object_is_type(list, json_type_null))
 		return 0;
 	if (!json_object_is_type(list, json_type_array))
 		return bad(c, "%s: \"args\" must be an array", where);
 	size_t n = json_object_array_length(list);
-	if (n > 6)
+	if (n > RULE_MAX_ARGS)
 		return bad(c, "%s: more than 6 argument conditions", where);
 	unsigned seen = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -290,46 +263,16 @@ static int get_args(struct ctx *c, json_object *rule, const char *where, struct 
 			k++;
 		if (k == sizeof compares / sizeof *compares)
 			return bad(c, "%s: unknown operator \"%s\"", where, op);
+		/* Conditions on one argument are ANDed by libseccomp; runc reads them
+		 * as alternatives (OR), and so do we. */
 		if (seen & (1u << index))
-			*same_index = true;
+			out->any = true;
 		seen |= 1u << index;
-		args[i] = (struct scmp_arg_cmp){ .arg = (unsigned)index, .op = compares[k].op,
-						  .datum_a = value, .datum_b = value_two };
-		(*count)++;
+		out->args[i] = (struct rule_arg){ .index = (unsigned)index, .op = compares[k].op, .a = value,
+						  .b = value_two };
+		out->nargs++;
 	}
 	return 0;
-}
-
-static int add_rule(struct ctx *c, scmp_filter_ctx f, uint32_t act, int nr, const char *name,
-		    const struct scmp_arg_cmp *args, unsigned count, bool same_index)
-{
-	int rc;
-	/* A rule that repeats the default action changes nothing; libseccomp
-	 * refuses it, runc skips it, and so do we. */
-	if (act == (f == c->enforce ? c->enforce_default : c->complain_default))
-		return 0;
-	/* Conditions on one argument are ANDed by libseccomp; runc turns them into
-	 * separate rules (OR), and so do we for compatible results. */
-	if (same_index) {
-		for (unsigned i = 0; i < count; i++) {
-			rc = seccomp_rule_add_array(f, act, nr, 1, &args[i]);
-			if (rc)
-				return bad(c, "%s: libseccomp refused the rule: %s", name, strerror(-rc));
-		}
-		return 0;
-	}
-	rc = seccomp_rule_add_array(f, act, nr, count, args);
-	if (rc)
-		return bad(c, "%s: libseccomp refused the rule: %s", name, strerror(-rc));
-	return 0;
-}
-
-static bool is_bootstrap(const char *name)
-{
-	for (const char *const *b = profile_bootstrap_syscalls; *b; b++)
-		if (!strcmp(name, *b))
-			return true;
-	return false;
 }
 
 static bool in_string_array(json_object *arr, const char *s)
@@ -416,10 +359,8 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	uint32_t act, err;
 	if (get_action(c, rule, "action", "errnoRet", "errno", where, &act, &err))
 		return -1;
-	struct scmp_arg_cmp args[6];
-	unsigned nargs;
-	bool same_index;
-	if (get_args(c, rule, where, args, &nargs, &same_index))
+	struct rule r = { .action = act };
+	if (get_args(c, rule, where, &r))
 		return -1;
 
 	json_object *names, *name;
@@ -452,16 +393,19 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 			log_warn("seccomp profile %s: unknown syscall \"%s\" skipped", c->source, sys);
 			continue;
 		}
-		/* Rules take the build host's numbers (libseccomp translates them
-		 * by name); the stub compares each architecture's own. */
-		for (unsigned a = 0; a < c->narch; a++) {
-			int anr = seccomp_syscall_resolve_name_arch(c->arch[a].arch, sys);
-			if (anr >= 0 && anr > c->arch[a].max_nr) /* negative: a pseudo number (socketcall) */
-				c->arch[a].max_nr = anr;
+		/* The highest number per architecture, for runc's ENOSYS rule. */
+		for (unsigned a = 0; a < c->rs.narch; a++) {
+			int anr = ruleset_nr(c->rs.arch[a], sys);
+			if (anr >= 0 && anr > c->rs.max_nr[a]) /* negative: a pseudo number (socketcall) */
+				c->rs.max_nr[a] = anr;
 		}
-		rc = add_rule(c, c->enforce, act, nr, sys, args, nargs, same_index);
-		if (!rc && !is_bootstrap(sys))
-			rc = add_rule(c, c->complain, complain_action(act, true), nr, sys, args, nargs, same_index);
+		if (strlen(sys) >= sizeof r.name) {
+			rc = bad(c, "%s: syscall name too long", where);
+			break;
+		}
+		strcpy(r.name, sys);
+		if (ruleset_add(&c->rs, &r))
+			rc = bad(c, "out of memory");
 	}
 	if (single)
 		json_object_put(single);
@@ -500,19 +444,14 @@ static int add_arch(struct ctx *c, const char *name, json_object *out_arches)
 	uint32_t arch = resolve_arch(name);
 	if (!arch)
 		return bad(c, "unknown architecture \"%s\"", name);
-	int rc = seccomp_arch_add(c->enforce, arch);
-	if (rc == 0 || rc == -EEXIST)
-		rc = seccomp_arch_add(c->complain, arch);
-	if (rc && rc != -EEXIST)
-		return bad(c, "architecture %s: %s", name, strerror(-rc));
 	unsigned a = 0;
-	while (a < c->narch && c->arch[a].arch != arch)
+	while (a < c->rs.narch && c->rs.arch[a] != arch)
 		a++;
-	if (a == c->narch) {
-		if (c->narch == sizeof c->arch / sizeof *c->arch)
+	if (a == c->rs.narch) {
+		if (c->rs.narch == RULESET_MAX_ARCH)
 			return bad(c, "too many architectures");
-		c->arch[c->narch].arch = arch;
-		c->arch[c->narch++].max_nr = -1;
+		c->rs.arch[c->rs.narch] = arch;
+		c->rs.max_nr[c->rs.narch++] = -1;
 	}
 	json_object_array_add(out_arches, json_object_new_string(name));
 	return 0;
@@ -593,154 +532,16 @@ static int load_flags(struct ctx *c, json_object *root, json_object *out)
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *f = json_object_array_get_idx(list, i);
 		const char *name = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : "";
-		enum scmp_filter_attr attr;
-		if (!strcmp(name, "SECCOMP_FILTER_FLAG_LOG"))
-			attr = SCMP_FLTATR_CTL_LOG;
-		else if (!strcmp(name, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
-			attr = SCMP_FLTATR_CTL_SSB;
-		else if (!strcmp(name, "SECCOMP_FILTER_FLAG_TSYNC"))
-			continue; /* the child is single-threaded when it installs */
-		else
+		/* TSYNC: the child is single-threaded when it installs. */
+		if (strcmp(name, "SECCOMP_FILTER_FLAG_LOG") && strcmp(name, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") &&
+		    strcmp(name, "SECCOMP_FILTER_FLAG_TSYNC"))
 			return bad(c, "unknown or unsupported flag \"%s\"", name);
-		if (seccomp_attr_set(c->enforce, attr, 1) || seccomp_attr_set(c->complain, attr, 1))
-			return bad(c, "flag %s: not supported by this kernel or libseccomp", name);
 	}
 	json_object_object_add(out, "flags", json_object_get(list));
 	return 0;
 }
 
-/* As runc does: on every architecture of the filter, a syscall number above
- * the highest the profile names there gets ENOSYS, not the profile's
- * default, so libc and libuv fall back from calls newer than the profile
- * instead of failing. x32 (x86_64's arch value with bit 30 set) is checked
- * apart from x86_64, and only when listed; otherwise the profile decides. */
-#define STUB_MAX 48
-#define X32_BIT 0x40000000u
-static bool wants_enosys_stub(const struct ctx *c)
-{
-	uint32_t def = c->enforce_default;
-	return def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
-}
-
-static long arch_max(const struct ctx *c, uint32_t arch)
-{
-	for (unsigned a = 0; a < c->narch; a++)
-		if (c->arch[a].arch == arch)
-			return c->arch[a].max_nr;
-	return -1;
-}
-
-/* Jump targets while building: absolute indexes, or these two labels. */
-#define TO_ENOSYS 0x10000u
-#define TO_END 0x10001u
-struct stub {
-	struct sock_filter code[STUB_MAX];
-	unsigned jt[STUB_MAX], jf[STUB_MAX];
-	unsigned len;
-};
-
-static void stub_put(struct stub *s, uint16_t code, uint32_t k, unsigned jt, unsigned jf)
-{
-	s->code[s->len] = (struct sock_filter)BPF_JUMP(code, k, 0, 0);
-	s->jt[s->len] = jt;
-	s->jf[s->len++] = jf;
-}
-
-/* "nr > max ? ENOSYS : the profile", or straight to the profile (max -1). */
-static void stub_check(struct stub *s, long max)
-{
-	if (max < 0)
-		stub_put(s, BPF_JMP | BPF_JA, 0, TO_END, TO_END);
-	else
-		stub_put(s, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max, TO_ENOSYS, TO_END);
-}
-
-/* Builds the stub; its length is 0 when nothing needs it. */
-static void build_enosys_stub(const struct ctx *c, struct stub *s)
-{
-	s->len = 0;
-	if (!wants_enosys_stub(c))
-		return;
-	bool any = false;
-	for (unsigned a = 0; a < c->narch; a++)
-		any |= c->arch[a].max_nr >= 0;
-	if (!any)
-		return;
-	stub_put(s, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
-	for (unsigned a = 0; a < c->narch; a++) {
-		uint32_t arch = c->arch[a].arch;
-		if (arch == SCMP_ARCH_X32)
-			continue; /* with x86_64 below */
-		bool x86_64 = arch == SCMP_ARCH_X86_64;
-		unsigned next = s->len + (x86_64 ? 5 : 3);
-		stub_put(s, BPF_JMP | BPF_JEQ | BPF_K, arch, s->len + 1, next);
-		stub_put(s, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-		if (x86_64) {
-			stub_put(s, BPF_JMP | BPF_JGE | BPF_K, X32_BIT, s->len + 2, s->len + 1);
-			stub_check(s, c->arch[a].max_nr);
-			stub_check(s, arch_max(c, SCMP_ARCH_X32));
-		} else {
-			stub_check(s, c->arch[a].max_nr);
-		}
-	}
-	stub_put(s, BPF_JMP | BPF_JA, 0, TO_END, TO_END);
-	stub_put(s, BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS), 0, 0);
-	unsigned end = s->len;
-	for (unsigned i = 0; i < s->len; i++) {
-		struct sock_filter *f = &s->code[i];
-		if (BPF_CLASS(f->code) != BPF_JMP)
-			continue;
-		unsigned jt = s->jt[i] == TO_ENOSYS ? end - 1 : s->jt[i] == TO_END ? end : s->jt[i];
-		unsigned jf = s->jf[i] == TO_ENOSYS ? end - 1 : s->jf[i] == TO_END ? end : s->jf[i];
-		if (BPF_OP(f->code) == BPF_JA) {
-			f->k = jt - i - 1;
-		} else {
-			f->jt = (uint8_t)(jt - i - 1);
-			f->jf = (uint8_t)(jf - i - 1);
-		}
-	}
-}
-
-static int export(struct ctx *c, scmp_filter_ctx f, struct sock_filter **prog, unsigned short *len)
-{
-	size_t bytes = 0;
-	int rc = seccomp_export_bpf_mem(f, NULL, &bytes);
-	if (rc == 0 && (bytes == 0 || bytes % sizeof(struct sock_filter) ||
-			bytes / sizeof(struct sock_filter) > BPF_MAXINSNS))
-		return bad(c, "the compiled filter has %zu instructions, more than the kernel's %d",
-			   bytes / sizeof(struct sock_filter), BPF_MAXINSNS);
-	if (rc)
-		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
-	struct stub st;
-	build_enosys_stub(c, &st);
-	size_t stub = st.len;
-	if (bytes / sizeof(struct sock_filter) + stub > BPF_MAXINSNS)
-		return bad(c, "the compiled filter is too long for the kernel");
-	*prog = malloc(bytes + stub * sizeof(struct sock_filter));
-	if (!*prog)
-		return bad(c, "out of memory");
-	rc = seccomp_export_bpf_mem(f, *prog + stub, &bytes);
-	if (rc) {
-		free(*prog);
-		*prog = NULL;
-		return bad(c, "libseccomp could not generate the filter: %s", strerror(-rc));
-	}
-	memcpy(*prog, st.code, stub * sizeof(struct sock_filter));
-	*len = (unsigned short)(bytes / sizeof(struct sock_filter) + stub);
-	return 0;
-}
-
-static int set_attrs(struct ctx *c, scmp_filter_ctx f)
-{
-	/* Any other ABI (int 0x80, x32) is an escape attempt, not a fallback. */
-	if (seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) ||
-	    seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2) ||
-	    seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0))
-		return bad(c, "libseccomp refused a filter attribute");
-	return 0;
-}
-
-static int compile_root(struct ctx *c, json_object *root, struct filter_pair *out, json_object *eff)
+static int parse_root(struct ctx *c, json_object *root, json_object *eff)
 {
 	/* OCI's fields; containers-common's defaultErrno; Docker's archMap;
 	 * security-profiles-operator's baseProfileName and disabled. */
@@ -766,26 +567,11 @@ static int compile_root(struct ctx *c, json_object *root, struct filter_pair *ou
 	uint32_t def, def_errno;
 	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "defaultErrno", "top level", &def, &def_errno))
 		return -1;
-	/* The program is exported, never loaded by libseccomp: generate it for a
-	 * kernel with every feature, the same on any build host. The kernel that
-	 * installs it refuses what it lacks, and the shim then exits 65. */
-	if (seccomp_api_set(7) && seccomp_api_set(6))
-		return bad(c, "libseccomp refused API level 6");
-	c->enforce_default = def;
-	c->complain_default = complain_action(def, false);
-	c->enforce = seccomp_init(c->enforce_default);
-	c->complain = seccomp_init(c->complain_default);
-	if (!c->enforce || !c->complain)
-		return bad(c, "libseccomp could not create a filter");
-	if (profile_arch() != seccomp_arch_native() &&
-	    (seccomp_arch_add(c->enforce, profile_arch()) || seccomp_arch_remove(c->enforce, SCMP_ARCH_NATIVE) ||
-	     seccomp_arch_add(c->complain, profile_arch()) || seccomp_arch_remove(c->complain, SCMP_ARCH_NATIVE)))
-		return bad(c, "libseccomp cannot compile for the target architecture");
-	if (set_attrs(c, c->enforce) || set_attrs(c, c->complain))
-		return -1;
-	c->arch[0].arch = profile_arch();
-	c->arch[0].max_nr = -1;
-	c->narch = 1;
+	c->rs.default_action = def;
+	c->rs.enosys_above_max = def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
+	c->rs.arch[0] = profile_arch();
+	c->rs.max_nr[0] = -1;
+	c->rs.narch = 1;
 
 	json_object_object_get_ex(root, "defaultAction", &v);
 	json_object_object_add(eff, "defaultAction", json_object_get(v));
@@ -804,22 +590,10 @@ static int compile_root(struct ctx *c, json_object *root, struct filter_pair *ou
 			if (load_rule(c, json_object_array_get_idx(list, i), i))
 				return -1;
 	}
-	for (const char *const *b = profile_bootstrap_syscalls; *b; b++) {
-		int nr = seccomp_syscall_resolve_name(*b);
-		if (nr == __NR_SCMP_ERROR || c->complain_default == SCMP_ACT_ALLOW)
-			continue;
-		int rc = seccomp_rule_add(c->complain, SCMP_ACT_ALLOW, nr, 0);
-		if (rc && rc != -EEXIST)
-			return bad(c, "%s: libseccomp refused the rule: %s", *b, strerror(-rc));
-	}
-	if (export(c, c->enforce, &out->enforce, &out->enforce_len) ||
-	    export(c, c->complain, &out->complain, &out->complain_len))
-		return -1;
 	return 0;
 }
 
-int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
-		    char **effective)
+int profile_parse(const char *json, size_t len, const char *source, struct ruleset *out, char **effective)
 {
 	struct ctx c = { .source = source };
 	memset(out, 0, sizeof *out);
@@ -860,7 +634,7 @@ int profile_compile(const char *json, size_t len, const char *source, struct fil
 	}
 
 	json_object *eff = json_object_new_object();
-	int rc = compile_root(&c, root, out, eff);
+	int rc = parse_root(&c, root, eff);
 	if (!rc && effective) {
 		const char *text = json_object_to_json_string_ext(
 			eff, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -870,15 +644,93 @@ int profile_compile(const char *json, size_t len, const char *source, struct fil
 	}
 	json_object_put(eff);
 	json_object_put(root);
-	if (c.enforce)
-		seccomp_release(c.enforce);
-	if (c.complain)
-		seccomp_release(c.complain);
 	if (rc) {
-		filter_pair_free(out);
+		ruleset_free(&c.rs);
 		return EXIT_SECCOMP;
 	}
+	*out = c.rs;
 	return 0;
+}
+
+int profile_emit(const struct ruleset *rs, const char *source, bool strict, struct sock_filter **prog,
+		 unsigned short *len)
+{
+	struct sock_filter *lib, *range;
+	unsigned short lib_len, range_len;
+	if (emit_libseccomp(rs, source, &lib, &lib_len))
+		return -1;
+	if (emit_range(rs, &range, &range_len)) {
+		if (strict) {
+			log_error("seccomp profile %s: outside what the range emitter handles", source);
+			free(lib);
+			return -1;
+		}
+		*prog = lib;
+		*len = lib_len;
+		return 0;
+	}
+	/* The range program is used only when it decides as libseccomp's does. */
+	char why[256];
+	if (verify_programs(rs, lib, lib_len, range, range_len, why, sizeof why)) {
+		if (strict) {
+			log_error("seccomp profile %s: the range program differs from libseccomp's: %s", source, why);
+			free(lib);
+			free(range);
+			return -1;
+		}
+		log_warn("seccomp profile %s: using libseccomp's program: the range program differs (%s)", source,
+			 why);
+		free(range);
+		*prog = lib;
+		*len = lib_len;
+		return 0;
+	}
+	free(lib);
+	*prog = range;
+	*len = range_len;
+	return 0;
+}
+
+static int compile_with(const char *json, size_t len, const char *source, struct filter_pair *out,
+			char **effective, bool range)
+{
+	memset(out, 0, sizeof *out);
+	struct ruleset rs, complain;
+	int rc = profile_parse(json, len, source, &rs, effective);
+	if (rc)
+		return rc;
+	if (ruleset_complain(&rs, &complain)) {
+		log_error("seccomp profile %s: out of memory", source);
+		rc = EXIT_SECCOMP;
+	} else {
+		if (range ? profile_emit(&rs, source, false, &out->enforce, &out->enforce_len) ||
+				    profile_emit(&complain, source, false, &out->complain, &out->complain_len)
+			  : emit_libseccomp(&rs, source, &out->enforce, &out->enforce_len) ||
+				    emit_libseccomp(&complain, source, &out->complain, &out->complain_len))
+			rc = EXIT_SECCOMP;
+		ruleset_free(&complain);
+	}
+	ruleset_free(&rs);
+	if (rc) {
+		filter_pair_free(out);
+		if (effective) {
+			free(*effective);
+			*effective = NULL;
+		}
+	}
+	return rc;
+}
+
+int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
+		    char **effective)
+{
+	return compile_with(json, len, source, out, effective, false);
+}
+
+int profile_compile_range(const char *json, size_t len, const char *source, struct filter_pair *out,
+			  char **effective)
+{
+	return compile_with(json, len, source, out, effective, true);
 }
 
 void filter_pair_free(struct filter_pair *f)

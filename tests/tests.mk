@@ -7,13 +7,13 @@ HOST_LIBS := $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a -lcmocka
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSHIM_SPAWN_FORK \
 	-DSHIM_NO_PID1_FILTER
 
-UNIT_TESTS := config path supervise identity profile filter log libseccomp
+UNIT_TESTS := config path supervise identity profile filter log libseccomp range
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 # The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
 MUSL_TEST := $(B)/musl-test
 UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity.c shim/profile.c \
-	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c seccomp/emulate.c
+	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c $(PROFILE_SRCS)
 
 UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \
 	tests/unit/testlib.h $(B)/host.stamp
@@ -110,7 +110,7 @@ test-asan: $(ASAN_UNIT_BINS) $(T)/shim-asan $(T)/probe $(T)/escape $(T)/integrat
 		SHIM_TEST_SANITIZED=1 SHIM=$(T)/shim-asan PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
 # bpfgen too, built against glibc so valgrind sees its allocations.
-$(T)/bpfgen-host: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) seccomp/emulate.h
+$(T)/bpfgen-host: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS)
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(HOST_LIBS:-lcmocka=)
 
@@ -122,9 +122,9 @@ test-valgrind: $(UNIT_BINS) $(T)/bpfgen-host test-deps
 
 # Fuzzing (clang libFuzzer, ASan+UBSan) against the host-built libraries.
 FUZZ_SECONDS ?= 600
-FUZZ_CFLAGS := $(filter-out -Wformat=2,$(WARN)) -g -O1 -I$(HOST)/include -I$(GEN) -Ishim \
+FUZZ_CFLAGS := $(filter-out -Wformat=2,$(WARN)) -g -O1 -I$(HOST)/include -I$(GEN) -Ishim -Iseccomp \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := shim/log.c shim/config.c shim/identity.c shim/profile.c
+FUZZ_SRCS := shim/log.c shim/config.c shim/identity.c shim/profile.c $(PROFILE_SRCS)
 
 $(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) $(B)/host.stamp
 	@mkdir -p $(T)

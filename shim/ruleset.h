@@ -1,0 +1,61 @@
+#ifndef SHIM_RULESET_H
+#define SHIM_RULESET_H
+
+/* A seccomp profile as plain data, between parsing (profile.c) and emitting
+ * (emit_libseccomp.c, emit_range.c): the default action, the architectures,
+ * and the rules in profile order. Variants of a profile (complain, learn)
+ * are transformations of a rule set, not cases inside an emitter. */
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RULESET_MAX_ARCH 8
+#define RULE_MAX_ARGS 6
+#define RULE_NAME_MAX 48
+
+struct rule_arg {
+	unsigned index;          /* 0-5 */
+	enum scmp_compare op;
+	uint64_t a, b;           /* libseccomp's datum_a, datum_b (MASKED_EQ: mask, value) */
+};
+
+struct rule {
+	char name[RULE_NAME_MAX]; /* the syscall; numbers are looked up per architecture */
+	uint32_t action;          /* SCMP_ACT_* with its errno/trace value */
+	unsigned nargs;
+	bool any;                 /* conditions are alternatives (an index repeated: runc's reading) */
+	struct rule_arg args[RULE_MAX_ARGS];
+};
+
+struct ruleset {
+	uint32_t default_action;
+	/* The filter's architectures, the target first (libseccomp tokens =
+	 * AUDIT_ARCH_*), each with the highest syscall number the profile names
+	 * there (-1: none). */
+	uint32_t arch[RULESET_MAX_ARCH];
+	long max_nr[RULESET_MAX_ARCH];
+	unsigned narch;
+	/* runc's rule: numbers above max_nr answer ENOSYS (set from the
+	 * profile's own default, kept by transformations). */
+	bool enosys_above_max;
+	struct rule *rules;
+	unsigned nrules, cap;
+};
+
+/* Appends a copy of R; -1 when out of memory. */
+int ruleset_add(struct ruleset *rs, const struct rule *r);
+void ruleset_free(struct ruleset *rs);
+
+/* The rule set's number for NAME on ARCH (negative: none there). */
+int ruleset_nr(uint32_t arch, const char *name);
+
+/* Complain mode: every denial becomes a user notification; an explicit
+ * ENOSYS rule stays (it is an answer that makes libc fall back); the calls
+ * the child makes between installing the filter and exec are allowed.
+ * OUT is a new rule set; -1 when out of memory. */
+int ruleset_complain(const struct ruleset *in, struct ruleset *out);
+
+/* The complain variant's action for ACT (EXPLICIT: from a rule, not the default). */
+uint32_t ruleset_complain_action(uint32_t act, bool explicit_rule);
+
+#endif
