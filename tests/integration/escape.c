@@ -358,7 +358,7 @@ static int cmd_list(void)
         P("socket_xdp", SYS_socket, P_AF_XDP, SOCK_RAW, 0, 0, 0, 0, K_FD),
         P("socket_tipc", SYS_socket, P_AF_TIPC, SOCK_SEQPACKET, 0, 0, 0, 0, K_FD),
         P("socket_unspec", SYS_socket, P_AF_UNSPEC, SOCK_STREAM, 0, 0, 0, 0, K_FD),
-        /* AF_INET in the low 32 bits, garbage above: the kernel would see AF_INET */
+        /* AF_INET in the low 32 bits, garbage above: the kernel sees AF_INET, and so does the filter */
         P("socket_inet_hi32", SYS_socket, 0x100000000L | P_AF_INET, SOCK_STREAM, 0, 0, 0, 0, K_FD),
         P("socketpair_inet", SYS_socketpair, P_AF_INET, SOCK_STREAM, 0, pair_fds, 0, 0, K_PAIR),
         /* personality: only PER_LINUX, PER_LINUX32, UNAME26 variants and the query */
