@@ -200,6 +200,29 @@ static int clear_ambient(void)
 	return 0;
 }
 
+/* How many supplementary groups there are, and whether each is GID. Runtimes
+ * give a root start groups [0] (Docker, Podman, containerd): for a gid 0
+ * target they grant nothing the gid does not, so keeping them needs no
+ * CAP_SETGID. More groups than the buffer holds count as "not only GID". */
+static int groups_only(gid_t gid, bool *only)
+{
+	gid_t list[64];
+	int n = getgroups(0, NULL);
+	*only = false;
+	if (n <= 0)
+		return n;
+	if (n > (int)(sizeof list / sizeof list[0]))
+		return n;
+	n = getgroups(n, list);
+	if (n < 0)
+		return n;
+	*only = true;
+	for (int i = 0; i < n; i++)
+		if (list[i] != gid)
+			*only = false;
+	return n;
+}
+
 static int verify(const struct identity *id, bool require_empty_bounding, bool require_no_groups)
 {
 	uid_t ru, eu, su;
@@ -285,7 +308,8 @@ static int apply_as_root(struct identity *id)
 		return fail("capget");
 	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg))
 		return fail("getresuid/getresgid");
-	int ngroups = getgroups(0, NULL);
+	bool groups_only_gid = false;
+	int ngroups = groups_only(id->gid, &groups_only_gid);
 	if (ngroups < 0)
 		return fail("getgroups");
 	bool uids_change = ru != id->uid || eu != id->uid || su != id->uid;
@@ -298,7 +322,10 @@ static int apply_as_root(struct identity *id)
 	 * permitted set, and no setuid or file capability applies. A uid 0
 	 * target is refused instead, as root's exec is what the set bounds. */
 	bool setuid_missing = uids_change && !has_cap(caps, CAP_SETUID);
-	bool setgid_missing = (gids_change || ngroups > 0) && !has_cap(caps, CAP_SETGID);
+	bool setgid = has_cap(caps, CAP_SETGID);
+	/* Groups that are only the target gid stay when we may not clear them. */
+	bool keep_groups = ngroups > 0 && groups_only_gid && !setgid;
+	bool setgid_missing = (gids_change || (ngroups > 0 && !keep_groups)) && !setgid;
 	bool setpcap_missing = bounding_left && !setpcap && (id->uid == 0 || setuid_missing || setgid_missing);
 	if (setuid_missing || setgid_missing || setpcap_missing)
 		return missing_caps(id, setuid_missing, setgid_missing, setpcap_missing);
@@ -311,7 +338,10 @@ static int apply_as_root(struct identity *id)
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
-	if (ngroups > 0 && setgroups(0, NULL))
+	if (keep_groups)
+		log_info("identity: supplementary group %u kept (it is the target gid; clearing it needs CAP_SETGID)",
+			 (unsigned)id->gid);
+	else if (ngroups > 0 && setgroups(0, NULL))
 		return fail("setgroups");
 	if (gids_change && setresgid(id->gid, id->gid, id->gid))
 		return fail("setresgid");
@@ -323,7 +353,7 @@ static int apply_as_root(struct identity *id)
 	/* A credential change clears the parent-death signal. */
 	if (pdeath && prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath, 0, 0, 0))
 		return fail("PR_SET_PDEATHSIG");
-	return verify(id, setpcap || !bounding_left, true);
+	return verify(id, setpcap || !bounding_left, !keep_groups);
 }
 
 static int apply_unprivileged(struct identity *id)

@@ -1061,6 +1061,33 @@ static void root_target_with_every_capability_dropped_runs(void **state)
 	assert_true(has_line(r.out, "CapBnd:\t0000000000000000"));
 }
 
+/* Docker, Podman and containerd give a root start supplementary groups [0]:
+ * with every capability dropped, SHIM_USER=0 keeps that group (it is its gid)
+ * instead of asking for CAP_SETGID; any other group is still refused. */
+static void root_target_keeps_group_0_with_every_capability_dropped(void **state)
+{
+	(void)state;
+	struct result r;
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=0", "--bounding-set=-all", "--inh-caps=-all", "--",
+			   (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_USER=0"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Uid:\t0\t0\t0\t0\n"));
+	assert_non_null(strstr(r.out, "Gid:\t0\t0\t0\t0\n"));
+	assert_true(has_line(r.out, "Groups:\t0 ") || has_line(r.out, "Groups:\t0"));
+	assert_non_null(strstr(r.out, "CapPrm:\t0000000000000000\n"));
+	assert_non_null(strstr(r.out, "CapEff:\t0000000000000000\n"));
+	assert_non_null(strstr(r.out, "CapBnd:\t0000000000000000\n"));
+	assert_non_null(strstr(r.out, "NoNewPrivs:\t1\n"));
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=0,5", "--bounding-set=-all", "--inh-caps=-all", "--",
+			   (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_USER=0"), &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "started as root without CAP_SETGID"));
+}
+
 /* Decision: SETUID and SETGID but no SETPCAP. A non-root target runs with the
  * bounding set the runtime gave (inert under no_new_privs with every other
  * set empty); a uid 0 target, for which it is not inert, is refused. */
@@ -1969,6 +1996,7 @@ int main(void)
 		cmocka_unit_test(root_start_to_a_uid_with_gid_0_runs),
 		cmocka_unit_test(cap_drop_all_root_start_is_refused_with_remedies),
 		cmocka_unit_test(root_target_with_every_capability_dropped_runs),
+		cmocka_unit_test(root_target_keeps_group_0_with_every_capability_dropped),
 		cmocka_unit_test(root_start_without_setpcap),
 		cmocka_unit_test(root_home_is_replaced_by_the_targets),
 		cmocka_unit_test(default_grace_ends_inside_dockers_stop_timeout),
