@@ -230,6 +230,7 @@ build_cmocka_musl() {
 
 # depcheck CC CFLAGS PREFIX NAME: a program using both libraries links and runs.
 write_depcheck() {
+mkdir -p "$B/src"
 cat >"$B/src/depcheck.c" <<'EOF'
 #include <seccomp.h>
 #include <json-c/json.h>
