@@ -9,7 +9,7 @@
 #      signals, identity). qemu-user cannot show any of that.
 # The kernel, qemu and (unless AARCH64_NODE=0) Node for arm64 come from
 # Debian's archive and the npm registry; nothing is installed for good except
-# the Debian packages qemu-system-arm, qemu-user-static and cpio.
+# the Debian packages qemu-system-arm and cpio; qemu-user-static is unpacked privately.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,7 +25,7 @@ die() { echo "test-aarch64: error: $*" >&2; exit 1; }
 . "$ROOT/scripts/apt-arm64.sh"
 
 need=()
-for p in qemu-system-arm qemu-user-static cpio python3; do
+for p in qemu-system-arm cpio python3; do
     [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || need+=("$p")
 done
 [[ ${AARCH64_NODE:-1} == 0 ]] || command -v npm >/dev/null || need+=(npm)
@@ -36,10 +36,22 @@ if ((${#need[@]})); then
 fi
 
 # ---------------------------------------------------------------- 1. qemu-user
+# qemu-aarch64-static from Debian's package, unpacked privately: installing the
+# package would register binfmt_misc handlers on a host that runs systemd-binfmt.
+QEMU_DIR=$X/qemu-user
+QEMU=$QEMU_DIR/usr/bin/qemu-aarch64-static
+if [[ ! -x $QEMU ]]; then
+    mkdir -p "$QEMU_DIR"
+    (cd "$QEMU_DIR" && rm -f qemu-user-static_*.deb &&
+        { apt-get download -q qemu-user-static >/dev/null 2>&1 ||
+            { retry apt-get update -qq && retry apt-get download -q qemu-user-static >/dev/null; }; })
+    dpkg-deb -x "$QEMU_DIR"/qemu-user-static_*.deb "$QEMU_DIR"
+fi
+[[ -x $QEMU ]] || die "qemu-aarch64-static not unpacked into $QEMU_DIR"
 say "cross-compiled filters = the aarch64 shim's own compile (qemu-aarch64-static)"
 mkdir -p "$VM"
 for p in default pid1; do
-    qemu-aarch64-static "$X/shim" --compile-profile "$ROOT/seccomp/$p.json" "$VM/$p.bpf" 2>/dev/null
+    "$QEMU" "$X/shim" --compile-profile "$ROOT/seccomp/$p.json" "$VM/$p.bpf" 2>/dev/null
 done
 python3 - "$X/gen/default_filter.h" "$VM" <<'EOF'
 import re, struct, sys
