@@ -453,7 +453,9 @@ static const char *classify(long r, int e, char *buf, size_t len)
     return buf;
 }
 
-/* Expected under seccomp/default.json:
+/* Expected under seccomp/default.json, on the low 32 bits of each argument
+ * (the kernel reads socket's and socketpair's family as int, personality's
+ * as unsigned int, and clone's flags through lower_32_bits):
  *   socket:      families 1, 2, 10, 16 reach the kernel, every other value EPERM
  *   socketpair:  family 1 reaches the kernel, every other value EPERM
  *   clone:       any of 0x7E020000 set -> EPERM, otherwise reaches the kernel
@@ -474,7 +476,8 @@ static int cmd_args(void)
 
     for (size_t i = 0; i < nv; i++) {
         unsigned long f = vals[i];
-        int allowed = f == 1 || f == 2 || f == 10 || f == 16;
+        unsigned int lo = (unsigned int)f;
+        int allowed = lo == 1 || lo == 2 || lo == 10 || lo == 16;
         errno = 0;
         long r = syscall(SYS_socket, f, SOCK_DGRAM, 0);
         int e = errno;
@@ -485,7 +488,7 @@ static int cmd_args(void)
             bad++;
         }
         int sv[2] = {-1, -1};
-        allowed = f == 1;
+        allowed = lo == 1;
         errno = 0;
         r = syscall(SYS_socketpair, f, SOCK_STREAM, 0, sv);
         e = errno;
@@ -522,8 +525,10 @@ static int cmd_args(void)
                                      0x100000008UL, 0x1ffffffffUL, ~0UL};
     long old = syscall(SYS_personality, PERS_LINUX_QUERY);
     for (size_t i = 0; i < sizeof pers_ok / sizeof pers_ok[0] + sizeof pers_no / sizeof pers_no[0]; i++) {
-        int allowed = i < sizeof pers_ok / sizeof pers_ok[0];
-        unsigned long v = allowed ? pers_ok[i] : pers_no[i - sizeof pers_ok / sizeof pers_ok[0]];
+        int listed_ok = i < sizeof pers_ok / sizeof pers_ok[0];
+        unsigned long v = listed_ok ? pers_ok[i] : pers_no[i - sizeof pers_ok / sizeof pers_ok[0]];
+        unsigned int lo = (unsigned int)v;
+        int allowed = lo == 0 || lo == 8 || lo == 0x20000 || lo == 0x20008 || lo == 0xffffffffU;
         errno = 0;
         long r = syscall(SYS_personality, v);
         int e = errno;

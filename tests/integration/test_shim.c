@@ -1258,6 +1258,11 @@ static void escape_syscalls_are_denied(void **state)
 	run_shim(true, NULL, ARGS((char *)escape, "threads"), &r, 20);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "threads ok"));
+	/* The argument sweep (address families, clone bits, personality values). */
+	run_shim(true, NULL, ARGS((char *)escape, "args"), &r, 60);
+	print_message("%s", r.out);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "args ok"));
 }
 
 static void complain_mode_reports_and_continues(void **state)
