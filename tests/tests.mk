@@ -96,9 +96,14 @@ test-e2e: $(B)/shim
 test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage: test-e2e-%: $(B)/shim
 	bash tests/e2e/run.sh $*
 
-test: all test-unit test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan test-valgrind test-fuzz test-e2e test-aarch64
+# test-local: everything that runs on this machine alone; test-e2e and test-aarch64 are independent of it
+# (CI runs the three side by side after one shared build: .ci/run).
+test-local: all test-unit test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
+	test-valgrind test-fuzz
 
-.PHONY: test test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
+test: test-local test-e2e test-aarch64
+
+.PHONY: test test-local test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)
