@@ -66,7 +66,10 @@ test-pins:
 test-sbom: $(B)/shim.spdx.json
 	bash tests/build/sbom.sh $(B)/shim.spdx.json $(B)/shim
 
-test-build: test-hardening test-pins test-sbom
+test-install: $(B)/shim $(B)/shim.spdx.json
+	bash tests/build/install.sh
+
+test-build: test-hardening test-pins test-sbom test-install
 
 # Two clean builds compared byte for byte; the packager's unprivileged, offline builds.
 test-repro: $(B)/shim $(B)/shim.spdx.json
@@ -82,7 +85,7 @@ test-minbase: $(B)/shim
 # No root, no containers, no network: what a packager runs.
 check: test-unit test-build
 
-.PHONY: check test-hardening test-pins test-sbom test-build test-repro test-unpriv test-minbase
+.PHONY: check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
