@@ -140,13 +140,6 @@ static void compile_file_never_follows_a_planted_symlink(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* Valgrind runs its client with its preload library. */
-static bool under_valgrind(void)
-{
-	const char *p = getenv("LD_PRELOAD");
-	return p && strstr(p, "vgpreload");
-}
-
 /* What the README says of PID 1's filter, checked in the kernel: a call it
  * does not list fails with EPERM; a number above the highest it names (as a
  * syscall newer than the profile) with ENOSYS, runc's rule. */

@@ -66,7 +66,9 @@ static void every_signal_but_kill_and_stop_is_blocked(void **state)
 			break;
 	fclose(f);
 	assert_int_equal(shim_sigmask(SIG_SETMASK, &old, NULL), 0);
-	assert_string_equal(blocked, "fffffffffffbfeff"); /* all but bit 8 (KILL) and 18 (STOP) */
+	/* All but bit 8 (KILL) and 18 (STOP). Valgrind keeps signal 64 for itself
+	 * and never lets its client block it; the plain and musl runs check it. */
+	assert_string_equal(blocked, under_valgrind() ? "7ffffffffffbfeff" : "fffffffffffbfeff");
 }
 
 int main(void)

@@ -14,6 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Valgrind runs its client with its preload library. */
+static inline bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+	return p && strstr(p, "vgpreload");
+}
+
 /* Runs fn with stderr captured; returns what it wrote (static buffer). */
 static inline const char *capture_stderr(void (*fn)(void *), void *arg)
 {
