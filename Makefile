@@ -132,10 +132,15 @@ FORCE:
 .PHONY: all install clean distclean FORCE
 
 # Benchmarks against tini, dumb-init and catatonit, side by side (bench/README.md).
-bench: $(B)/shim
+# build/bench/filters: range vs libseccomp programs, from the shim's own profile code.
+$(B)/bench/filters: bench/filters.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
+	@mkdir -p $(B)/bench
+	musl-gcc $(WARN) -O2 -I$(MUSL)/include -Ishim -Iseccomp -static -o $@ bench/filters.c $(BPFGEN_SRCS) $(MUSL_LIBS)
+
+bench: $(B)/shim $(B)/bench/filters
 	bash bench/run.sh
 
-bench-quick: $(B)/shim
+bench-quick: $(B)/shim $(B)/bench/filters
 	bash bench/run.sh --quick
 
 .PHONY: bench bench-quick

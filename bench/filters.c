@@ -1,9 +1,19 @@
 /* bench/filters.c: the range program against libseccomp's, for the same
- * profile: instruction counts (default, complain variant, PID 1), the cost
- * of installing each (seccomp(2) in a fresh child, program prebuilt), and
- * the cost of denied and argument-checked calls under each, in ns over no
- * filter. Prints one markdown section. Built by bench/run.sh against the
- * shim's own profile code (build/host libraries). */
+ * profiles (seccomp/default.json, its complain variant, seccomp/pid1.json):
+ *   1. instruction counts;
+ *   2. install cost alone: seccomp(2) with the prebuilt program in a fresh
+ *      child, against seccomp(2) with no program (EFAULT: entry and exit);
+ *   3. denied and argument-checked calls under the default: mount (denied),
+ *      socket(AF_INET, bad type) (allowed by an argument rule, then EINVAL
+ *      from the kernel), system call 999 (unassigned) in ns per call.
+ * Configurations are interleaved (order rotated every round) so that noise
+ * from other jobs on the machine hits all of them alike.
+ *
+ *   filters RUNS ROUNDS RAW.tsv    (bench/run.sh: 300 9 build/bench/raw/filters_raw.tsv)
+ *
+ * Prints a markdown section on stdout; writes KEY<TAB>VALUE lines to RAW.tsv
+ * for bench/summarize.py's issue table. Built by the Makefile
+ * (build/bench/filters) from the shim's own profile code. */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -17,9 +27,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emit.h"
 #include "log.h"
 #include "profile.h"
+#include "emit.h"
+
+enum { NPROF = 3, NCFG = 1 + 2 * NPROF, NPROBE = 3, LOOPS = 5, CALLS = 50000 };
+
+static const char *const prof_name[NPROF] = { "default", "complain", "pid1" };
+static const char *const prof_label[NPROF] = { "default", "default, complain variant", "PID 1" };
+static const char *const probe_key[NPROBE] = { "mount", "socket", "nr999" };
+static const char *const probe_label[NPROBE] = { "mount (denied)", "socket(AF_INET, bad type) (argument-checked)",
+						 "system call 999 (unassigned)" };
+
+static struct sock_fprog prog[NCFG]; /* 0: none; 1..3 range; 4..6 libseccomp */
 
 static double now_ns(void)
 {
@@ -34,131 +54,258 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+static double pct(double *v, int n, int p)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return v[n / 2];
+	return v[(n - 1) * p / 100];
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "filters: %s: %s\n", what, strerror(errno));
+	exit(1);
 }
 
 static int parse(const char *path, struct ruleset *rs)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return -1;
+		die(path);
 	static char buf[1 << 20];
 	size_t n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	return profile_parse(buf, n, path, rs, NULL);
 }
 
-/* ns for seccomp(2) with PROG in a fresh child: median of RUNS. */
-static double install_ns(const struct sock_fprog *prog, int runs)
-{
-	double *v = calloc((size_t)runs, sizeof *v);
-	for (int i = 0; i < runs; i++) {
-		int p[2];
-		if (pipe(p))
-			exit(1);
-		pid_t pid = fork();
-		if (pid == 0) {
-			double t0 = 0, t1 = 0;
-			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
-				t0 = now_ns();
-				if (prog && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog))
-					_exit(1);
-				t1 = now_ns();
-			}
-			double d = t1 - t0;
-			ssize_t w = write(p[1], &d, sizeof d);
-			_exit(w == sizeof d ? 0 : 1);
-		}
-		close(p[1]);
-		if (read(p[0], &v[i], sizeof v[i]) != sizeof v[i])
-			v[i] = -1;
-		close(p[0]);
-		waitpid(pid, NULL, 0);
-	}
-	double m = median(v, runs);
-	free(v);
-	return m;
-}
-
-/* ns per call for the three probes under PROG (NULL: no filter), in a child. */
-static void call_ns(const struct sock_fprog *prog, double out[3])
+/* Runs FN(cfg, out, n) in a fresh child under no_new_privs and returns what
+ * it wrote (N doubles) through a pipe. */
+static void in_child(void (*fn)(int, double *, int), int cfg, double *out, int n)
 {
 	int p[2];
 	if (pipe(p))
-		exit(1);
+		die("pipe");
 	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
 	if (pid == 0) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-		    (prog && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog)))
+		close(p[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 			_exit(1);
-		double r[3];
-		enum { N = 200000, ROUNDS = 7 };
-		for (int probe = 0; probe < 3; probe++) {
-			double v[ROUNDS];
-			for (int k = 0; k < ROUNDS; k++) {
-				double t0 = now_ns();
-				for (int i = 0; i < N; i++) {
-					if (probe == 0)
-						syscall(SYS_mount, NULL, NULL, NULL, 0, NULL); /* denied (EPERM) */
-					else if (probe == 1)
-						syscall(SYS_socket, AF_INET, 9999, 0); /* argument-checked, allowed: EINVAL */
-					else
-						syscall(999); /* unassigned: ENOSYS */
-				}
-				v[k] = (now_ns() - t0) / N;
-			}
-			r[probe] = median(v, ROUNDS);
-		}
-		ssize_t w = write(p[1], r, sizeof r);
-		_exit(w == sizeof r ? 0 : 1);
+		fn(cfg, out, n);
+		size_t sz = (size_t)n * sizeof *out;
+		_exit(write(p[1], out, sz) == (ssize_t)sz ? 0 : 1);
 	}
 	close(p[1]);
-	if (read(p[0], out, 3 * sizeof *out) != 3 * (ssize_t)sizeof *out)
-		out[0] = out[1] = out[2] = -1;
+	size_t sz = (size_t)n * sizeof *out;
+	ssize_t r = read(p[0], out, sz);
 	close(p[0]);
-	waitpid(pid, NULL, 0);
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || r != (ssize_t)sz) {
+		fprintf(stderr, "filters: child for configuration %d failed\n", cfg);
+		exit(1);
+	}
+}
+
+/* ns for one seccomp(2) with program CFG (0: a NULL program, which fails
+ * with EFAULT after the same entry and checks). */
+static void install_one(int cfg, double *out, int n)
+{
+	(void)n;
+	now_ns(); /* first vDSO use faults its pages in: not part of the install */
+	double t0 = now_ns();
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, cfg ? &prog[cfg] : NULL);
+	double t1 = now_ns();
+	if ((cfg && rc) || (!cfg && !(rc == -1 && errno == EFAULT)))
+		_exit(1);
+	out[0] = t1 - t0;
+}
+
+static long probe(int k)
+{
+	switch (k) {
+	case 0:
+		return syscall(SYS_mount, NULL, NULL, NULL, 0, NULL);
+	case 1:
+		return syscall(SYS_socket, AF_INET, 9999, 0);
+	default:
+		return syscall(999);
+	}
+}
+
+/* Under program CFG: per probe, the fastest of LOOPS loops of CALLS calls
+ * (ns per call), then its errno. */
+static void calls_one(int cfg, double *out, int n)
+{
+	(void)n;
+	if (cfg && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog[cfg]))
+		_exit(1);
+	for (int k = 0; k < NPROBE; k++) {
+		double best = 1e18;
+		for (int l = 0; l < LOOPS; l++) {
+			double t0 = now_ns();
+			for (int i = 0; i < CALLS; i++)
+				probe(k);
+			double d = (now_ns() - t0) / CALLS;
+			best = d < best ? d : best;
+		}
+		errno = 0;
+		out[k] = best;
+		out[NPROBE + k] = probe(k) == -1 ? errno : 0;
+	}
+}
+
+static const char *ename(double e)
+{
+	static char buf[16];
+	switch ((int)e) {
+	case 0:
+		return "ok";
+	case EPERM:
+		return "EPERM";
+	case EFAULT:
+		return "EFAULT";
+	case EINVAL:
+		return "EINVAL";
+	case ENOSYS:
+		return "ENOSYS";
+	default:
+		snprintf(buf, sizeof buf, "errno %d", (int)e);
+		return buf;
+	}
+}
+
+static FILE *raw;
+
+static void put(const char *key, double v)
+{
+	fprintf(raw, "%s\t%.1f\n", key, v);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc != 4) {
+		fprintf(stderr, "usage: filters RUNS ROUNDS RAW.tsv\n");
+		return 64;
+	}
 	log_set_level(LOG_LEVEL_ERROR);
-	int runs = argc > 1 ? atoi(argv[1]) : 300;
+	int runs = atoi(argv[1]), rounds = atoi(argv[2]);
+	if (runs < 1 || rounds < 1)
+		return 64;
+	raw = fopen(argv[3], "w");
+	if (!raw)
+		die(argv[3]);
+
 	struct ruleset def, complain, pid1;
 	if (parse("seccomp/default.json", &def) || parse("seccomp/pid1.json", &pid1) ||
 	    ruleset_complain(&def, &complain))
 		return 1;
-	const struct ruleset *sets[3] = { &def, &complain, &pid1 };
-	const char *names[3] = { "default", "default, complain variant", "PID 1" };
-	struct sock_fprog range[3], lib[3];
-	for (int i = 0; i < 3; i++) {
-		if (profile_emit(sets[i], names[i], true, &range[i].filter, &range[i].len) ||
-		    emit_libseccomp(sets[i], names[i], &lib[i].filter, &lib[i].len))
+	const struct ruleset *sets[NPROF] = { &def, &complain, &pid1 };
+	for (int i = 0; i < NPROF; i++) {
+		struct sock_fprog *r = &prog[1 + i], *l = &prog[1 + NPROF + i];
+		/* strict: the range program or an error, never a silent fallback */
+		if (profile_emit(sets[i], prof_label[i], true, &r->filter, &r->len) ||
+		    emit_libseccomp(sets[i], prof_label[i], &l->filter, &l->len))
 			return 1;
 	}
-	printf("## Filters: range program vs libseccomp's\n\n");
-	printf("Command: `build/bench/filters %d` (from bench/run.sh), %d installs per median.\n\n", runs, runs);
-	printf("| profile | range instructions | libseccomp instructions | goal |\n|---|---|---|---|\n");
-	for (int i = 0; i < 3; i++)
-		printf("| %s | %u | %u | %s |\n", names[i], range[i].len, lib[i].len,
-		       i == 0 ? (range[i].len <= 200 ? "<= 200: met" : "<= 200: MISSED") : "");
-	double none = install_ns(NULL, runs);
-	double ir = install_ns(&range[0], runs), il = install_ns(&lib[0], runs);
-	printf("\n| install (seccomp(2), fresh child, median) | ns | over no filter |\n|---|---|---|\n");
-	printf("| no filter (prctl only) | %.0f | |\n", none);
-	printf("| default, range program | %.0f | +%.0f |\n", ir, ir - none);
-	printf("| default, libseccomp program | %.0f | +%.0f |\n", il, il - none);
-	printf("| ratio libseccomp / range (over no filter) | %.2fx | |\n", (il - none) / (ir - none));
-	double c0[3], cr[3], cl[3];
-	call_ns(NULL, c0);
-	call_ns(&range[0], cr);
-	call_ns(&lib[0], cl);
-	static const char *probe[3] = { "mount (denied, EPERM)", "socket(AF_INET, bad type) (argument-checked)",
-					"nr 999 (unassigned, ENOSYS)" };
-	printf("\n| call under the default | no filter ns | range: ns over | libseccomp: ns over |\n|---|---|---|---|\n");
-	for (int p = 0; p < 3; p++)
-		printf("| %s | %.0f | +%.0f | +%.0f |\n", probe[p], c0[p], cr[p] - c0[p], cl[p] - c0[p]);
+
+	printf("## Filters: the range program against libseccomp's (bench/filters.c)\n\n");
+	printf("| profile | range instructions | libseccomp instructions | range / libseccomp |\n|---|---|---|---|\n");
+	for (int i = 0; i < NPROF; i++) {
+		unsigned rl = prog[1 + i].len, ll = prog[1 + NPROF + i].len;
+		printf("| %s | %u | %u | %.2f |\n", prof_label[i], rl, ll, (double)rl / ll);
+		char k[64];
+		snprintf(k, sizeof k, "insns_range_%s", prof_name[i]);
+		put(k, rl);
+		snprintf(k, sizeof k, "insns_lib_%s", prof_name[i]);
+		put(k, ll);
+	}
+
+	/* 2. install: RUNS fresh children per configuration, interleaved */
+	static double inst[NCFG][100000];
+	if (runs > 100000)
+		runs = 100000;
+	for (int r = 0; r < runs; r++)
+		for (int j = 0; j < NCFG; j++) {
+			int c = (j + r) % NCFG;
+			in_child(install_one, c, &inst[c][r], 1);
+		}
+	double p50[NCFG], p10[NCFG], p90[NCFG];
+	for (int c = 0; c < NCFG; c++) {
+		p50[c] = pct(inst[c], runs, 50);
+		p10[c] = pct(inst[c], runs, 10);
+		p90[c] = pct(inst[c], runs, 90);
+	}
+	printf("\nInstall: one seccomp(2) with the prebuilt program in a fresh child (after fork and no_new_privs),"
+	       " %d children per program, interleaved; µs, median (p10–p90). \"Over entry\" subtracts the median of"
+	       " seccomp(2) with a NULL program (fails with EFAULT: the call's entry and exit, %.1f µs).\n\n",
+	       runs, p50[0] / 1e3);
+	printf("| profile | range µs | libseccomp µs | range over entry | libseccomp over entry | libseccomp / range (over entry) |\n"
+	       "|---|---|---|---|---|---|\n");
+	for (int i = 0; i < NPROF; i++) {
+		int r = 1 + i, l = 1 + NPROF + i;
+		double dr = p50[r] - p50[0], dl = p50[l] - p50[0];
+		printf("| %s | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | +%.1f | +%.1f | %.2f |\n", prof_label[i], p50[r] / 1e3,
+		       p10[r] / 1e3, p90[r] / 1e3, p50[l] / 1e3, p10[l] / 1e3, p90[l] / 1e3, dr / 1e3, dl / 1e3, dl / dr);
+		char k[64];
+		snprintf(k, sizeof k, "install_range_%s", prof_name[i]);
+		put(k, dr);
+		snprintf(k, sizeof k, "install_lib_%s", prof_name[i]);
+		put(k, dl);
+	}
+	put("install_entry", p50[0]);
+
+	/* 3. calls: ROUNDS fresh children per configuration, interleaved */
+	static const int ccfg[3] = { 0, 1, 1 + NPROF }; /* none, range default, libseccomp default */
+	static const char *const cname[3] = { "none", "range", "lib" };
+	double (*cv)[3][NPROBE] = calloc((size_t)rounds, sizeof *cv);
+	double err[3][NPROBE];
+	if (!cv)
+		die("calloc");
+	for (int r = 0; r < rounds; r++)
+		for (int j = 0; j < 3; j++) {
+			int c = (j + r) % 3;
+			double o[2 * NPROBE];
+			in_child(calls_one, ccfg[c], o, 2 * NPROBE);
+			for (int k = 0; k < NPROBE; k++) {
+				cv[r][c][k] = o[k];
+				err[c][k] = o[NPROBE + k];
+			}
+		}
+	double m[3][NPROBE], lo[3][NPROBE], hi[3][NPROBE];
+	for (int c = 0; c < 3; c++)
+		for (int k = 0; k < NPROBE; k++) {
+			double v[rounds];
+			for (int r = 0; r < rounds; r++)
+				v[r] = cv[r][c][k];
+			m[c][k] = pct(v, rounds, 50);
+			lo[c][k] = v[0];
+			hi[c][k] = v[rounds - 1];
+		}
+	free(cv);
+	printf("\nCalls under the default profile: per child the fastest of %d loops of %d calls, ns per call;"
+	       " median [min–max] of %d children per configuration, interleaved; the errno each call returned."
+	       " \"Over no filter\": the same call with no filter; for mount, which does real work unfiltered,"
+	       " over system call 999 with no filter (entry and exit only), as in section 5.\n\n",
+	       LOOPS, CALLS, rounds);
+	printf("| call | no filter ns | range ns | libseccomp ns | range over no filter | libseccomp over no filter |\n"
+	       "|---|---|---|---|---|---|\n");
+	for (int k = 0; k < NPROBE; k++) {
+		double base = k == 0 ? m[0][2] : m[0][k];
+		printf("| %s | %.0f [%.0f–%.0f] (%s) |", probe_label[k], m[0][k], lo[0][k], hi[0][k], ename(err[0][k]));
+		printf(" %.0f [%.0f–%.0f] (%s) |", m[1][k], lo[1][k], hi[1][k], ename(err[1][k]));
+		printf(" %.0f [%.0f–%.0f] (%s) | %+.0f | %+.0f |\n", m[2][k], lo[2][k], hi[2][k], ename(err[2][k]),
+		       m[1][k] - base, m[2][k] - base);
+		for (int c = 0; c < 3; c++) {
+			char key[64];
+			if (c) {
+				snprintf(key, sizeof key, "call_%s_%s", cname[c], probe_key[k]);
+				put(key, m[c][k] - base);
+			}
+			snprintf(key, sizeof key, "errno_%s_%s", cname[c], probe_key[k]);
+			put(key, err[c][k]);
+		}
+	}
+	if (fclose(raw))
+		die(argv[3]);
 	return 0;
 }

@@ -466,16 +466,19 @@ run_learn() {
 	cmdlog learn "$LEARN_ROUNDS" "timeout 600 taskset -c 1 ${hf[*]} --export-json build/bench/raw/learn_startup_R.json '$enf' '$lrn'"
 }
 
-# The range program against libseccomp's for the same profiles (bench/filters.c).
+# 8. The range program against libseccomp's for the same profiles (bench/filters.c):
+# instruction counts, install cost alone, denied and argument-checked calls.
 run_filters() {
-	log "filters: range vs libseccomp programs"
-	(cd "$ROOT" && timeout 300 gcc -O2 -std=c11 -D_GNU_SOURCE -Ishim -Iseccomp -Ibuild/host/include \
-		-o "$B/filters" bench/filters.c shim/profile.c shim/log.c shim/ruleset.c shim/resolve.c \
-		shim/emit_libseccomp.c shim/emit_range.c shim/verify.c seccomp/emulate.c \
-		build/host/lib/libseccomp.a build/host/lib/libjson-c.a) || die "build filters"
-	local runs=300
-	[ "$QUICK" = 1 ] && runs=50
-	(cd "$ROOT" && timeout 600 "$B/filters" "$runs") >"$RAW/filters.md" || die "filters"
+	local runs=300 rounds=9
+	[ "$QUICK" = 1 ] && runs=50 rounds=3
+	log "filters: range vs libseccomp programs, $runs installs and $rounds call rounds per program"
+	# built by the Makefile from the shim's own profile sources (make bench builds it first)
+	timeout 600 make -C "$ROOT" -s build/bench/filters >"$RAW/filters_build.log" 2>&1 ||
+		die "build build/bench/filters (see $RAW/filters_build.log)"
+	cmdlog build 1 "make build/bench/filters"
+	(cd "$ROOT" && timeout 900 taskset -c 1 "$B/filters" "$runs" "$rounds" "$RAW/filters_raw.tsv") >"$RAW/filters.md" 2>"$RAW/filters.err" ||
+		{ log "filters: build/bench/filters failed: $(head -c 300 "$RAW/filters.err")"; rm -f "$RAW/filters.md" "$RAW/filters_raw.tsv"; }
+	cmdlog filters 1 "timeout 900 taskset -c 1 build/bench/filters $runs $rounds build/bench/raw/filters_raw.tsv"
 }
 
 START=$(date +%s)
@@ -493,7 +496,6 @@ want filters && run_filters
 } >>"$RAW/machine.txt"
 
 timeout 120 python3 "$ROOT/bench/summarize.py" "$RAW" >"$B/results.md" || die "summarize.py failed"
-[ -s "$RAW/filters.md" ] && { echo; cat "$RAW/filters.md"; } >>"$B/results.md"
 cat "$B/results.md"
 log "report written to build/bench/results.md (raw data in build/bench/raw/)"
 exit 0
