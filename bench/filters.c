@@ -10,11 +10,15 @@
  * from other jobs on the machine hits all of them alike.
  *
  *   filters RUNS ROUNDS RAW.tsv    (bench/run.sh: 300 9 build/bench/raw/filters_raw.tsv)
+ *   filters --emit-bpf DIR         writes DIR/default-range.bpf and DIR/default-libseccomp.bpf in
+ *                                  --compile-profile's format, for SHIM_SECCOMP=FILE (startup)
  *
  * Prints a markdown section on stdout; writes KEY<TAB>VALUE lines to RAW.tsv
  * for bench/summarize.py's issue table. Built by the Makefile
  * (build/bench/filters) from the shim's own profile code. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -181,19 +185,31 @@ static void put(const char *key, double v)
 	fprintf(raw, "%s\t%.1f\n", key, v);
 }
 
+/* shim/filter.c's file layout (struct bpf_file_header): magic, arch, the
+ * two lengths, then the enforce and the complain programs. */
+static void write_bpf(const char *dir, const char *name, const struct sock_fprog *enf, const struct sock_fprog *cmp)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		die(path);
+	uint32_t arch = profile_arch();
+	uint16_t el = enf->len, cl = cmp->len;
+	if (fwrite("SHIMBPF1", 1, 8, f) != 8 || fwrite(&arch, sizeof arch, 1, f) != 1 || fwrite(&el, sizeof el, 1, f) != 1 ||
+	    fwrite(&cl, sizeof cl, 1, f) != 1 || fwrite(enf->filter, sizeof *enf->filter, el, f) != el ||
+	    fwrite(cmp->filter, sizeof *cmp->filter, cl, f) != cl || fclose(f))
+		die(path);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: filters RUNS ROUNDS RAW.tsv\n");
+	bool emit = argc == 3 && !strcmp(argv[1], "--emit-bpf");
+	if (argc != 4 && !emit) {
+		fprintf(stderr, "usage: filters RUNS ROUNDS RAW.tsv | filters --emit-bpf DIR\n");
 		return 64;
 	}
 	log_set_level(LOG_LEVEL_ERROR);
-	int runs = atoi(argv[1]), rounds = atoi(argv[2]);
-	if (runs < 1 || rounds < 1)
-		return 64;
-	raw = fopen(argv[3], "w");
-	if (!raw)
-		die(argv[3]);
 
 	struct ruleset def, complain, pid1;
 	if (parse("seccomp/default.json", &def) || parse("seccomp/pid1.json", &pid1) ||
@@ -207,6 +223,17 @@ int main(int argc, char **argv)
 		    emit_libseccomp(sets[i], prof_label[i], &l->filter, &l->len))
 			return 1;
 	}
+	if (emit) {
+		write_bpf(argv[2], "default-range.bpf", &prog[1], &prog[2]);
+		write_bpf(argv[2], "default-libseccomp.bpf", &prog[1 + NPROF], &prog[2 + NPROF]);
+		return 0;
+	}
+	int runs = atoi(argv[1]), rounds = atoi(argv[2]);
+	if (runs < 1 || rounds < 1)
+		return 64;
+	raw = fopen(argv[3], "w");
+	if (!raw)
+		die(argv[3]);
 
 	printf("## Filters: the range program against libseccomp's (bench/filters.c)\n\n");
 	printf("| profile | range instructions | libseccomp instructions | range / libseccomp |\n|---|---|---|---|\n");

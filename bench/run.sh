@@ -125,6 +125,12 @@ build_helpers() {
 	cmdlog build 1 "gcc -O2 -Wall -o build/bench/scload bench/scload.c -lseccomp"
 	timeout 10 "$B/scload" --emit-json "$B/docker-like.json" || die "scload --emit-json"
 	cmdlog build 1 "build/bench/scload --emit-json build/bench/docker-like.json"
+	# bench/filters.c, built by the Makefile from the shim's own profile sources
+	timeout 600 make -C "$ROOT" -s build/bench/filters >"$RAW/filters_build.log" 2>&1 ||
+		die "build build/bench/filters (see $RAW/filters_build.log)"
+	cmdlog build 1 "make build/bench/filters"
+	(cd "$ROOT" && timeout 60 "$B/filters" --emit-bpf "$B") || die "filters --emit-bpf"
+	cmdlog build 1 "build/bench/filters --emit-bpf build/bench   (default-range.bpf, default-libseccomp.bpf)"
 }
 log "building helpers into build/bench/ ($MODE run)"
 build_helpers
@@ -191,11 +197,25 @@ run_startup() {
 			SHIM_SECCOMP=off timeout 600 "${hf[@]}" --export-json "$RAW/startup_b_$r.json" \
 				"$SHIM /bin/true" "$B/floor /bin/true" >>"$RAW/startup.log" 2>&1 ||
 				log "startup round $r (off): hyperfine failed"
+			# the default profile's two programs as files: range (what the shim embeds) vs
+			# libseccomp's; each call again with the floor as in-call reference
+			local part f
+			for part in c d; do
+				f=$B/default-range.bpf
+				[ $part = d ] && f=$B/default-libseccomp.bpf
+				SHIM_SECCOMP=$f timeout 600 "${hf[@]}" --export-json "$RAW/startup_${part}_$r.json" \
+					"$SHIM /bin/true" "$B/floor /bin/true" >>"$RAW/startup.log" 2>&1 ||
+					log "startup round $r ($f): hyperfine failed"
+			done
 		fi
 	done
 	for i in "${!names[@]}"; do printf '%s\t%s\n' "${names[$i]}" "${cmds[$i]}"; done >"$RAW/startup_names.tsv"
 	cmdlog startup "$SU_ROUNDS" "timeout 600 ${hf[*]} --export-json build/bench/raw/startup_a_R.json $(printf "'%s' " "${cmds[@]}")"
-	[ "$HAVE_SHIM" = 1 ] && cmdlog startup "$SU_ROUNDS" "SHIM_SECCOMP=off timeout 600 ${hf[*]} --export-json build/bench/raw/startup_b_R.json '$SHIM /bin/true' '$B/floor /bin/true'"
+	if [ "$HAVE_SHIM" = 1 ]; then
+		cmdlog startup "$SU_ROUNDS" "SHIM_SECCOMP=off timeout 600 ${hf[*]} --export-json build/bench/raw/startup_b_R.json '$SHIM /bin/true' '$B/floor /bin/true'"
+		cmdlog startup "$SU_ROUNDS" "SHIM_SECCOMP=$B/default-range.bpf timeout 600 ${hf[*]} --export-json build/bench/raw/startup_c_R.json '$SHIM /bin/true' '$B/floor /bin/true'"
+		cmdlog startup "$SU_ROUNDS" "SHIM_SECCOMP=$B/default-libseccomp.bpf timeout 600 ${hf[*]} --export-json build/bench/raw/startup_d_R.json '$SHIM /bin/true' '$B/floor /bin/true'"
+	fi
 }
 
 # ------------------------------------------------------------ 2. size, RSS
@@ -473,9 +493,6 @@ run_filters() {
 	[ "$QUICK" = 1 ] && runs=50 rounds=3
 	log "filters: range vs libseccomp programs, $runs installs and $rounds call rounds per program"
 	# built by the Makefile from the shim's own profile sources (make bench builds it first)
-	timeout 600 make -C "$ROOT" -s build/bench/filters >"$RAW/filters_build.log" 2>&1 ||
-		die "build build/bench/filters (see $RAW/filters_build.log)"
-	cmdlog build 1 "make build/bench/filters"
 	(cd "$ROOT" && timeout 900 taskset -c 1 "$B/filters" "$runs" "$rounds" "$RAW/filters_raw.tsv") >"$RAW/filters.md" 2>"$RAW/filters.err" ||
 		{ log "filters: build/bench/filters failed: $(head -c 300 "$RAW/filters.err")"; rm -f "$RAW/filters.md" "$RAW/filters_raw.tsv"; }
 	cmdlog filters 1 "timeout 900 taskset -c 1 build/bench/filters $runs $rounds build/bench/raw/filters_raw.tsv"

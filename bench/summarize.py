@@ -112,38 +112,45 @@ startup_sec = []
 if names_tsv:
     cmd2name = {c: n for n, c in names_tsv}
     times, rounds, codes = {}, {}, {}
-    for fn in sorted(glob.glob(path("startup_[ab]_*.json"))):
+    # b, c, d: separate hyperfine calls (an environment variable for the shim), each with the floor
+    SUB = {"b": ("shim-off", "floor (off call)"), "c": ("shim-range-file", "floor (range-file call)"),
+           "d": ("shim-lib-file", "floor (libseccomp-file call)")}
+    REF = {v[0]: v[1] for v in SUB.values()}
+    for fn in sorted(glob.glob(path("startup_[abcd]_*.json"))):
         part = os.path.basename(fn).split("_")[1]
         r = int(os.path.basename(fn).split("_")[2].split(".")[0])
         with open(fn) as f:
             data = json.load(f)
         for res in data["results"]:
             n = cmd2name.get(res["command"], res["command"])
-            if part == "b":
-                n = "shim-off" if n == "shim" else "floor (off call)"
+            if part in SUB:
+                n = SUB[part][0] if n == "shim" else SUB[part][1]
             t = [x * 1000 for x in res["times"]]
             times.setdefault(n, []).extend(t)
             rounds.setdefault(n, {})[r] = med(t)
             bad = [c for c in res.get("exit_codes", []) if c]
             codes.setdefault(n, []).extend(bad)
     floor_med = med(times.get("floor", []))
-    order = ["shim", "shim-off", "tini-static", "dumb-init", "catatonit", "floor", "floor (off call)", "true"]
+    order = ["shim", "shim-off", "shim-range-file", "shim-lib-file", "tini-static", "dumb-init", "catatonit", "floor",
+             "floor (off call)", "floor (range-file call)", "floor (libseccomp-file call)", "true"]
     startup_sec.append("| command | runs | median ms (p10–p90) [min–max] | ratio to floor (pooled medians) | median of per-round ratios [min–max] | non-zero exits |")
     startup_sec.append("|---|---|---|---|---|---|")
     label = {"shim": "shim (uid drop + default profile)", "shim-off": "shim, SHIM_SECCOMP=off",
+             "shim-range-file": "shim, SHIM_SECCOMP=default-range.bpf (the embedded program, from a file)",
+             "shim-lib-file": "shim, SHIM_SECCOMP=default-libseccomp.bpf (libseccomp's program for the default)",
              "true": "bare /bin/true", "floor": "floor (fork/exec/wait)"}
     for n in order:
         if n not in times:
             continue
         t = times[n]
-        ref = "floor (off call)" if n == "shim-off" else "floor"
+        ref = REF.get(n, "floor")
         per = [rounds[n][r] / rounds[ref][r] for r in rounds[n] if r in rounds.get(ref, {})]
         ratio = med(t) / floor_med if floor_med == floor_med else float("nan")
         startup_sec.append(
             f"| {label.get(n, n)} | {len(t)} | {fmt(med(t), 3)} ({fmt(pct(t, 10), 3)}–{fmt(pct(t, 90), 3)}) "
             f"[{fmt(min(t), 3)}–{fmt(max(t), 3)}] | {ratio:.3f} | {mm(per, 3)} | {len(codes.get(n, []))} |")
         col = {"shim": "shim", "shim-off": "shim (off)", "true": "bare/direct"}.get(n, n)
-        if n in ("floor (off call)",):
+        if n.startswith("floor (") or n in ("shim-range-file", "shim-lib-file"):
             continue
         put("startup `X /bin/true`, ms: median (p10–p90)", col, mp(t, 3))
         put("startup ratio to floor: pooled medians; per-round median [min–max]", col, f"{ratio:.2f}; {mm(per, 2)}")
@@ -455,7 +462,9 @@ if fr:
         iq(f"| (d) {lab} ({'denied, ' if denied else 'allowed, '}{en(key)} under both): ns per call over no filter | {sg(r_)} | {sg(l_)} | "
            f"{goal} | {verdict}; range − libseccomp {sg(r_ - l_)} ns |")
 if names_tsv and HAVE_SHIM and "shim" in times and floor_med == floor_med:
-    cols_su = [("shim", "shim (drop + filter)"), ("shim-off", "shim, SHIM_SECCOMP=off"), ("tini-static", "tini-static"),
+    cols_su = [("shim", "shim (drop + filter)"), ("shim-off", "shim, SHIM_SECCOMP=off"),
+               ("shim-range-file", "shim, range program from a file"), ("shim-lib-file", "shim, libseccomp's program from a file"),
+               ("tini-static", "tini-static"),
                ("catatonit", "catatonit"), ("dumb-init", "dumb-init"), ("floor", "floor (fork/exec/wait)")]
     cols_su = [c for c in cols_su if c[0] in times]
     if issue:
@@ -465,8 +474,8 @@ if names_tsv and HAVE_SHIM and "shim" in times and floor_med == floor_med:
     issue.append("| median ms | " + " | ".join(fmt(med(times[n]), 3) for n, _ in cols_su) + " |")
     issue.append("| ratio to the floor (pooled medians) | " + " | ".join(f"{med(times[n]) / floor_med:.2f}" for n, _ in cols_su) + " |")
     issue.append("| median of per-round ratios [min–max] | " + " | ".join(
-        mm([rounds[n][r] / rounds["floor (off call)" if n == "shim-off" else "floor"][r] for r in rounds[n]
-            if r in rounds.get("floor (off call)" if n == "shim-off" else "floor", {})], 2) for n, _ in cols_su) + " |")
+        mm([rounds[n][r] / rounds[REF.get(n, "floor")][r] for r in rounds[n]
+            if r in rounds.get(REF.get(n, "floor"), {})], 2) for n, _ in cols_su) + " |")
     su = [t for t in targets if t[0].startswith("startup ≤")]
     if su:
         issue.append("")
