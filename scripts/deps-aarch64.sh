@@ -19,14 +19,9 @@ LOGS=$B/logs
 JOBS=$(nproc 2>/dev/null || echo 2)
 TRIPLE=aarch64-linux-gnu
 
-say() { echo "deps-aarch64: $*"; }
-die() { echo "deps-aarch64: error: $*" >&2; exit 1; }
-run() {
-    local log=$LOGS/$1.log
-    shift
-    echo "+ $*" >>"$log"
-    "$@" >>"$log" 2>&1 || { echo "deps-aarch64: FAILED: $* (last lines of $log):" >&2; tail -n 40 "$log" >&2; exit 1; }
-}
+ME=deps-aarch64
+# shellcheck source=steplog.sh
+. "$ROOT/scripts/steplog.sh"
 # shellcheck source=retry.sh
 . "$ROOT/scripts/retry.sh"
 # shellcheck source=apt-arm64.sh

@@ -34,22 +34,9 @@ REPRO="-ffile-prefix-map=$B/src=/usr/src"
 CFLAGS_COMMON="-O2 -fPIC $REPRO"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} ZERO_AR_DATE=1
 
-say() { echo "deps: $*"; }
-die() { echo "deps: error: $*" >&2; exit 1; }
-
-# run LOG CMD...: append CMD's output to build/logs/LOG.log (and show it with V=1);
-# on failure print the log's tail and stop.
-run() {
-    local log=$LOGS/$1.log
-    shift
-    echo "+ $*" >>"$log"
-    [[ ${V:-0} != 1 ]] || echo "+ $*"
-    if ! if [[ ${V:-0} == 1 ]]; then "$@" 2>&1 | tee -a "$log"; else "$@" >>"$log" 2>&1; fi; then
-        echo "deps: FAILED: $* (last lines of $log):" >&2
-        tail -n 40 "$log" >&2
-        exit 1
-    fi
-}
+ME=deps
+# shellcheck source=steplog.sh
+. "$(dirname "${BASH_SOURCE[0]}")/steplog.sh"
 
 # shellcheck source=retry.sh
 . "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
