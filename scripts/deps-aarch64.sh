@@ -101,7 +101,7 @@ run json-c-aarch64 cmake -S "$JSONC_SRC" -B "$bdir" \
     -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
     -DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DDISABLE_THREAD_LOCAL_STORAGE=ON \
     -DENABLE_THREADING=OFF -DENABLE_RDRAND=OFF
-run json-c-aarch64 cmake --build "$bdir" -j"$JOBS" -v
+run json-c-aarch64 cmake --build "$bdir" --target json-c -j"$JOBS" -v
 run json-c-aarch64 cmake --install "$bdir"
 
 # 4. A static aarch64 program links against both.

@@ -197,7 +197,10 @@ build_jsonc() { # FLAVOR CC CFLAGS
         -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
         -DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DDISABLE_THREAD_LOCAL_STORAGE=ON \
         -DENABLE_THREADING=OFF -DENABLE_RDRAND=OFF
-    run "$log" cmake --build "$bdir" -j"$JOBS" -v
+    # Only the library: json-c 0.16 ignores BUILD_APPS (0.17 added it) and its programs
+    # do not link natively on aarch64 (libgcc's outline atomics need __getauxval, which
+    # a dynamic musl-gcc link lacks); they install nothing anyway.
+    run "$log" cmake --build "$bdir" --target json-c -j"$JOBS" -v
     run "$log" cmake --install "$bdir"
 }
 
