@@ -82,9 +82,8 @@ $(GEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 $(GEN)/learn_data.h: seccomp/learn-hot.txt
 	@mkdir -p $(GEN)
 	awk 'BEGIN { print "/* Generated from seccomp/learn-hot.txt. Do not edit. */"; \
-		print "static const struct { const char *name; int handoff; } learn_assumed[] = {" } \
-		/^# hand-off/ { h = 1 } /^# / && !/^# hand-off/ { h = 0 } \
-		/^[a-z0-9_]+$$/ { printf "\t{ \"%s\", %d },\n", $$1, h } END { print "};" }' $< > $@.tmp && mv $@.tmp $@
+		print "static const char *const learn_assumed[] = {" } \
+		/^[a-z0-9_]+$$/ { printf "\t\"%s\",\n", $$1 } END { print "};" }' $< > $@.tmp && mv $@.tmp $@
 
 # --export-profile's node-level additions, as C strings.
 $(GEN)/export_data.h: seccomp/k8s-base.json seccomp/pid1.json

@@ -20,6 +20,7 @@
 #include "learn_data.h" /* generated from seccomp/learn-hot.txt */
 #include "log.h"
 #include "notify.h"
+#include "ruleset.h"
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -271,6 +272,30 @@ static int split_path(const char *file)
 	return 0;
 }
 
+/* Adds NAME to the calls the learn variant allows unnotified when the base
+ * allows it for any argument values we try (and marks it assumed). BOOTSTRAP:
+ * added even when the base does not, as complain mode allows it: nothing
+ * could answer a notification before PID 1 holds the listener. */
+static void add_assumed(const char *name, bool bootstrap, int *hot, unsigned *n_hot)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr < 0 || nr >= MAX_NR || *n_hot == 256)
+		return;
+	for (unsigned j = 0; j < *n_hot; j++)
+		if (hot[j] == nr)
+			return;
+	bool base_ok = allows(base_action(nr, 0)) && allows(base_action(nr, UINT64_MAX)) &&
+		       allows(base_action(nr, 0x7fffffff));
+	if (!base_ok && !bootstrap)
+		return;
+	hot[(*n_hot)++] = nr;
+	if (base_ok) {
+		set_bit(L.in, nr);
+		L.status[nr] = ASSUMED;
+		L.counts[ASSUMED]++;
+	}
+}
+
 int learn_init(const char *file, const char *base_name, const char *effective_json,
 	       const struct sock_fprog *enforce, const struct sock_fprog *complain,
 	       struct sock_fprog *variant)
@@ -296,26 +321,13 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 	if ((rc = plan_rules(effective_json)))
 		return rc;
 
-	/* The assumed set: allowed by the base for any argument values we try. */
+	/* The assumed set: learn-hot.txt's calls, then the child's bootstrap calls. */
 	int hot[256];
 	unsigned n_hot = 0;
-	for (size_t i = 0; i < sizeof learn_assumed / sizeof *learn_assumed; i++) {
-		int nr = seccomp_syscall_resolve_name(learn_assumed[i].name);
-		if (nr < 0 || nr >= MAX_NR || n_hot == sizeof hot / sizeof *hot)
-			continue;
-		bool base_ok = allows(base_action(nr, 0)) && allows(base_action(nr, UINT64_MAX)) &&
-			       allows(base_action(nr, 0x7fffffff));
-		/* The hand-off calls are allowed as complain mode allows them:
-		 * nothing could answer before PID 1 holds the listener. */
-		if (!base_ok && !learn_assumed[i].handoff)
-			continue;
-		hot[n_hot++] = nr;
-		if (base_ok) {
-			set_bit(L.in, nr);
-			L.status[nr] = ASSUMED;
-			L.counts[ASSUMED]++;
-		}
-	}
+	for (size_t i = 0; i < sizeof learn_assumed / sizeof *learn_assumed; i++)
+		add_assumed(learn_assumed[i], false, hot, &n_hot);
+	for (const char *const *b = ruleset_bootstrap; *b; b++)
+		add_assumed(*b, true, hot, &n_hot);
 	return build_variant(complain, hot, n_hot, variant);
 }
 

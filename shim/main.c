@@ -50,12 +50,7 @@ static int print_version(void)
 /* --check COMMAND: where the search would find it (as root, before the drop). */
 static const char *find_command(const struct shim_config *cfg, char *buf, size_t size)
 {
-	struct path_walk walk;
-	path_walk_init(&walk, cfg->command[0], cfg->path, cfg->fallback_path);
-	while (path_walk_next(&walk, buf, size))
-		if (access(buf, X_OK) == 0)
-			return buf;
-	return NULL;
+	return path_find(cfg->command[0], cfg->path, cfg->fallback_path, buf, size) ? NULL : buf;
 }
 
 static const char *const mode_names[] = {

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void path_walk_init(struct path_walk *w, const char *name, const char *path, const char *fallback)
 {
@@ -64,4 +66,40 @@ int path_error_is_final(int err)
 	default:
 		return 1;
 	}
+}
+
+/* 0 when CANDIDATE could be exec'd, else the errno execve would give. */
+static int check_candidate(const char *candidate)
+{
+	struct stat st;
+	if (stat(candidate, &st))
+		return errno;
+	/* execve answers EACCES for a directory or anything not a regular file. */
+	if (!S_ISREG(st.st_mode))
+		return EACCES;
+	return access(candidate, X_OK) ? errno : 0;
+}
+
+int path_find(const char *name, const char *path, const char *fallback, char *buf, size_t size)
+{
+	struct path_walk walk;
+	unsigned index = 0, denied = 0; /* 1 + the index of the first EACCES candidate */
+	int err = ENOENT;
+	path_walk_init(&walk, name, path, fallback);
+	for (; path_walk_next(&walk, buf, size); index++) {
+		err = check_candidate(buf);
+		if (!err)
+			return 0;
+		if (err == EACCES && !denied)
+			denied = index + 1;
+		if (path_error_is_final(err))
+			return err;
+	}
+	if (!denied)
+		return err;
+	/* Walk again to the first denied candidate: no second buffer. */
+	path_walk_init(&walk, name, path, fallback);
+	for (index = 0; index < denied; index++)
+		(void)path_walk_next(&walk, buf, size);
+	return EACCES;
 }

@@ -26,4 +26,15 @@ int path_walk_next(struct path_walk *w, char *buf, size_t size);
 /* What execvp does with an execve error: keep searching, or stop here. */
 int path_error_is_final(int err);
 
+/* The search execvp makes, done with stat and access instead of execve
+ * attempts, so the child can finish it before installing its filter and then
+ * make one execve (as runc does). A candidate is taken when it is a regular
+ * file the caller may execute (access X_OK: permissions, ACLs, noexec mounts).
+ * Returns 0 with the path in BUF; EACCES with the first candidate that exists
+ * but cannot be executed in BUF (execvp's answer when it found only such
+ * files); an error that stops execvp's search (path_error_is_final) with that
+ * candidate in BUF; else the last candidate's error (ENOENT, ENOTDIR, ...; ENOENT
+ * when there was no candidate): not found. No allocation. */
+int path_find(const char *name, const char *path, const char *fallback, char *buf, size_t size);
+
 #endif

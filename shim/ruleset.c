@@ -4,11 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Syscalls the child makes between installing the filter and execve; the
- * complain variant always allows them, since nothing could answer a
- * notification before PID 1 holds the listener. */
-static const char *const bootstrap_syscalls[] = {
-	"write", "close", "sendmsg", "execve", "execveat", "exit", "exit_group", NULL,
+/* Syscalls the child makes once its filter is installed (spawn.c resolves the
+ * command before installing it); the complain variant always allows them,
+ * since nothing could answer a notification before PID 1 holds the listener:
+ *   sendmsg     hands the listener to PID 1 (complain and learn always ask for one);
+ *   execve      the one exec of the resolved path;
+ *   exit_group  _exit when that exec or the hand-off fails (exit: the same
+ *               from a libc that ends a single thread with it).
+ * Failures are reported through shared memory, so no write; the listener is
+ * opened close-on-exec, so no close. */
+const char *const ruleset_bootstrap[] = {
+	"sendmsg", "execve", "exit", "exit_group", NULL,
 };
 
 int ruleset_add(struct ruleset *rs, const struct rule *r)
@@ -49,7 +55,7 @@ uint32_t ruleset_complain_action(uint32_t act, bool explicit_rule)
 
 static bool is_bootstrap(const char *name)
 {
-	for (const char *const *b = bootstrap_syscalls; *b; b++)
+	for (const char *const *b = ruleset_bootstrap; *b; b++)
 		if (!strcmp(name, *b))
 			return true;
 	return false;
@@ -70,7 +76,7 @@ int ruleset_complain(const struct ruleset *in, struct ruleset *out)
 			goto oom;
 	}
 	if (out->default_action != SCMP_ACT_ALLOW) {
-		for (const char *const *b = bootstrap_syscalls; *b; b++) {
+		for (const char *const *b = ruleset_bootstrap; *b; b++) {
 			struct rule r = { .action = SCMP_ACT_ALLOW };
 			strcpy(r.name, *b);
 			if (ruleset_add(out, &r))

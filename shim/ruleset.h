@@ -55,6 +55,10 @@ int ruleset_nr(uint32_t arch, const char *name);
  * OUT is a new rule set; -1 when out of memory. */
 int ruleset_complain(const struct ruleset *in, struct ruleset *out);
 
+/* The calls the child makes once its filter is installed (NULL-terminated):
+ * complain and learn variants always allow them. */
+extern const char *const ruleset_bootstrap[];
+
 /* The complain variant's action for ACT (EXPLICIT: from a rule, not the default). */
 uint32_t ruleset_complain_action(uint32_t act, bool explicit_rule);
 

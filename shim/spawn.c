@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -24,9 +25,12 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-enum failure_stage { STAGE_SETUP, STAGE_FILTER, STAGE_EXEC, STAGE_NOTFOUND };
+enum failure_stage { STAGE_NONE, STAGE_SETUP, STAGE_FILTER, STAGE_EXEC, STAGE_NOTFOUND };
 
-/* What the child writes to the close-on-exec pipe when it cannot exec. */
+/* What the child leaves for PID 1 when it cannot exec. It is written to
+ * memory the parent reads (shared: CLONE_VM, or a MAP_SHARED page in the
+ * fork build), not sent through a descriptor, so the child needs no write(2)
+ * once its filter is installed. */
 struct failure {
 	int stage;
 	int err;
@@ -35,20 +39,19 @@ struct failure {
 
 struct child_args {
 	const struct spawn_request *req;
-	int error_fd;
+	struct failure *failure;
 	int listener_sock;
 };
 
-static void report(int fd, int stage, int err, const char *what)
+static _Noreturn void report(struct failure *f, int stage, int err, const char *what)
 {
-	struct failure f = { .stage = stage, .err = err };
 	size_t len = strlen(what);
-	if (len >= sizeof f.what)
-		len = sizeof f.what - 1;
-	memcpy(f.what, what, len);
-	/* One write below PIPE_BUF is atomic; nothing to do if it fails. */
-	ssize_t w = write(fd, &f, sizeof f);
-	(void)w;
+	if (len >= sizeof f->what)
+		len = sizeof f->what - 1;
+	memcpy(f->what, what, len);
+	f->what[len] = '\0';
+	f->err = err;
+	f->stage = stage;
 	_exit(EXIT_NOTFOUND);
 }
 
@@ -119,54 +122,50 @@ static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
 	const struct spawn_request *req = a->req;
+	struct failure *fail = a->failure;
 
 	if (req->sigchld_ignored && signal(SIGCHLD, SIG_IGN) == SIG_ERR)
-		report(a->error_fd, STAGE_SETUP, errno, "restoring SIGCHLD");
+		report(fail, STAGE_SETUP, errno, "restoring SIGCHLD");
 	if (req->foreground) {
 		if (setpgid(0, 0))
-			report(a->error_fd, STAGE_SETUP, errno, "setpgid");
+			report(fail, STAGE_SETUP, errno, "setpgid");
 		/* Signals are still blocked here, so SIGTTOU cannot stop us. A
 		 * terminal we do not control is not fatal: the child keeps its group. */
 		(void)tcsetpgrp(STDIN_FILENO, getpid());
 	} else if (setsid() < 0) {
-		report(a->error_fd, STAGE_SETUP, errno, "setsid");
+		report(fail, STAGE_SETUP, errno, "setsid");
 	}
 	if (mark_fds_cloexec())
-		report(a->error_fd, STAGE_SETUP, errno, "closing inherited descriptors");
-	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
-		report(a->error_fd, STAGE_SETUP, errno, "restoring the signal mask");
+		report(fail, STAGE_SETUP, errno, "closing inherited descriptors");
 
+	/* The PATH and fallback search happens here, before the filter, as runc
+	 * does: the filter then sees one execve, not the search's attempts. */
+	char exe[4096];
+	int err = path_find(req->argv[0], req->path, req->fallback, exe, sizeof exe);
+	if (err == ENOENT || err == ENOTDIR)
+		report(fail, STAGE_NOTFOUND, err, req->argv[0]);
+	if (err && (err == EACCES || path_error_is_final(err)))
+		report(fail, STAGE_EXEC, err, exe);
+	if (err)
+		report(fail, STAGE_EXEC, err, req->argv[0]);
+
+	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
+		report(fail, STAGE_SETUP, errno, "restoring the signal mask");
+
+	/* From here on the filter is installed. The child makes only the calls
+	 * complain mode's bootstrap allowance lets through (ruleset.c):
+	 * sendmsg (complain/learn: the listener to PID 1, which cannot answer a
+	 * notification before it holds it), execve, and exit_group on failure.
+	 * The listener needs no close: seccomp(2) opens it close-on-exec. */
 	if (req->filter) {
 		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, req->filter_flags, req->filter);
 		if (fd < 0)
-			report(a->error_fd, STAGE_FILTER, errno, "installing the seccomp filter");
-		if (req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
-			if (send_fd(a->listener_sock, (int)fd))
-				report(a->error_fd, STAGE_FILTER, errno, "handing the listener to PID 1");
-			(void)close((int)fd);
-		}
+			report(fail, STAGE_FILTER, errno, "installing the seccomp filter");
+		if ((req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && send_fd(a->listener_sock, (int)fd))
+			report(fail, STAGE_FILTER, errno, "handing the listener to PID 1");
 	}
-
-	char candidate[4096];
-	struct path_walk walk;
-	int denied = 0, last = ENOENT;
-	char denied_path[sizeof candidate];
-	path_walk_init(&walk, req->argv[0], req->path, req->fallback);
-	while (path_walk_next(&walk, candidate, sizeof candidate)) {
-		execve(candidate, req->argv, req->envp);
-		last = errno;
-		if (last == EACCES && !denied) {
-			denied = 1;
-			memcpy(denied_path, candidate, sizeof candidate);
-		}
-		if (path_error_is_final(last))
-			report(a->error_fd, STAGE_EXEC, last, candidate);
-	}
-	if (denied)
-		report(a->error_fd, STAGE_EXEC, EACCES, denied_path);
-	report(a->error_fd, last == ENOENT || last == ENOTDIR ? STAGE_NOTFOUND : STAGE_EXEC, last,
-	       req->argv[0]);
-	return EXIT_NOTFOUND;
+	execve(exe, req->argv, req->envp);
+	report(fail, STAGE_EXEC, errno, exe);
 }
 
 static void log_not_found(const struct spawn_request *req)
@@ -182,92 +181,113 @@ static void log_not_found(const struct spawn_request *req)
 
 int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_fd)
 {
-	int pipefd[2], sock[2] = { -1, -1 };
+	int sock[2] = { -1, -1 };
 	bool want_listener = req->filter && (req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
 
 	*listener_fd = -1;
+#ifdef SHIM_SPAWN_FORK
+	/* The fork build: a shared page for the failure, and a close-on-exec
+	 * pipe whose end of file says the child has exec'd or exited. */
+	int pipefd[2];
+	struct failure *f = mmap(NULL, sizeof *f, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f == MAP_FAILED) {
+		log_error("mmap: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		log_error("pipe: %s", strerror(errno));
+		(void)munmap(f, sizeof *f);
 		return EXIT_SYSTEM;
 	}
+#else
+	/* CLONE_VM: the child writes here; CLONE_VFORK: we read it once the
+	 * child has exec'd or exited. */
+	struct failure failure;
+	struct failure *f = &failure;
+#endif
+	f->stage = STAGE_NONE;
+	int rc = EXIT_SYSTEM;
+	pid_t pid = -1;
 	if (want_listener && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock)) {
 		log_error("socketpair: %s", strerror(errno));
-		(void)close(pipefd[0]);
-		(void)close(pipefd[1]);
-		return EXIT_SYSTEM;
+		goto out;
 	}
 
-	struct child_args args = { .req = req, .error_fd = pipefd[1], .listener_sock = sock[1] };
+	struct child_args args = { .req = req, .failure = f, .listener_sock = sock[1] };
 #ifdef SHIM_SPAWN_FORK
 	/* Sanitizer builds: their runtimes do not follow a CLONE_VM child. */
-	pid_t pid = fork();
+	pid = fork();
 	if (pid == 0)
 		_exit(child_main(&args));
+	int clone_errno = errno;
+	(void)close(pipefd[1]);
+	pipefd[1] = -1;
+	if (pid > 0) {
+		char byte;
+		while (read(pipefd[0], &byte, 1) < 0 && errno == EINTR)
+			;
+	}
 #else
 	/* The child runs on this stack while the parent waits (CLONE_VFORK). */
 	static char child_stack[64 * 1024] __attribute__((aligned(16)));
 	/* Like posix_spawn: the child borrows our memory until it execs, which
 	 * saves a page-table copy that costs ~0.5 ms on small VMs. */
-	pid_t pid = clone(child_main, child_stack + sizeof child_stack,
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-#endif
+	pid = clone(child_main, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 	int clone_errno = errno;
-	(void)close(pipefd[1]);
+#endif
 	if (sock[1] >= 0)
 		(void)close(sock[1]);
 	if (pid < 0) {
-		(void)close(pipefd[0]);
-		if (sock[0] >= 0)
-			(void)close(sock[0]);
 		log_error("starting the child: %s", strerror(clone_errno));
-		return EXIT_SYSTEM;
+		goto out;
 	}
 
-	struct failure f;
-	ssize_t n;
-	do
-		n = read(pipefd[0], &f, sizeof f);
-	while (n < 0 && errno == EINTR);
-	(void)close(pipefd[0]);
-
-	if (n == 0) {
+	if (f->stage == STAGE_NONE) {
+		rc = 0;
 		*pid_out = pid;
 		if (want_listener) {
 			*listener_fd = receive_fd(sock[0]);
-			(void)close(sock[0]);
 			if (*listener_fd < 0) {
 				/* The child runs but nothing would answer its notifications. */
 				log_error("seccomp: no listener from the child; stopping it");
 				(void)kill(pid, SIGKILL);
 				(void)waitpid(pid, NULL, 0);
-				return EXIT_SECCOMP;
+				rc = EXIT_SECCOMP;
 			}
 		}
-		return 0;
+		goto out;
 	}
 
-	if (sock[0] >= 0)
-		(void)close(sock[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof f) {
-		log_error("reading the child's exec status: %s", n < 0 ? strerror(errno) : "short read");
-		return EXIT_SYSTEM;
-	}
-	f.what[sizeof f.what - 1] = '\0';
-	switch (f.stage) {
+	f->what[sizeof f->what - 1] = '\0';
+	switch (f->stage) {
 	case STAGE_NOTFOUND:
 		log_not_found(req);
-		return EXIT_NOTFOUND;
+		rc = EXIT_NOTFOUND;
+		break;
 	case STAGE_EXEC:
-		log_error("%s: cannot execute: %s", f.what, strerror(f.err));
-		return f.err == ENOENT || f.err == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+		log_error("%s: cannot execute: %s", f->what, strerror(f->err));
+		rc = f->err == ENOENT || f->err == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+		break;
 	case STAGE_FILTER:
-		log_error("seccomp: %s: %s", f.what, strerror(f.err));
-		return EXIT_SECCOMP;
+		log_error("seccomp: %s: %s", f->what, strerror(f->err));
+		rc = EXIT_SECCOMP;
+		break;
 	default:
-		log_error("child set-up: %s: %s", f.what, strerror(f.err));
-		return EXIT_SYSTEM;
+		log_error("child set-up: %s: %s", f->what, strerror(f->err));
+		rc = EXIT_SYSTEM;
+		break;
 	}
+out:
+	if (sock[0] >= 0)
+		(void)close(sock[0]);
+#ifdef SHIM_SPAWN_FORK
+	if (pipefd[1] >= 0)
+		(void)close(pipefd[1]);
+	(void)close(pipefd[0]);
+	(void)munmap(f, sizeof *f);
+#endif
+	return rc;
 }

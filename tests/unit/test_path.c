@@ -1,6 +1,8 @@
 #include "testlib.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "path.h"
 
@@ -73,6 +75,69 @@ static void errors_that_continue_the_search(void **state)
 	assert_true(path_error_is_final(ETXTBSY));
 }
 
+/* A scratch tree: d1/ (empty), d2/node (not executable), d3/node/ (a
+ * directory), d4/node (executable). */
+static char tree[64];
+
+static void make_tree(void)
+{
+	snprintf(tree, sizeof tree, "/tmp/shim-path-XXXXXX");
+	assert_non_null(mkdtemp(tree));
+	char p[128];
+	const char *dirs[] = { "d1", "d2", "d3", "d4", "d3/node" };
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		snprintf(p, sizeof p, "%s/%s", tree, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	const char *files[][2] = { { "d2/node", "0644" }, { "d4/node", "0755" } };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/%s", tree, files[i][0]);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		assert_int_equal(chmod(p, (mode_t)strtol(files[i][1], NULL, 8)), 0);
+	}
+}
+
+static void remove_tree(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tree);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* path_find takes what execvp would exec, without exec attempts: the first
+ * executable regular file, past missing entries, non-executable files and
+ * directories of that name. */
+static void find_skips_what_execve_would_refuse(void **state)
+{
+	(void)state;
+	make_tree();
+	char path[512], fallback[256], buf[256], want[128];
+	snprintf(path, sizeof path, "/nonexistent:%s/d1:%s/d2:%s/d3", tree, tree, tree);
+	snprintf(fallback, sizeof fallback, "%s/d4", tree);
+	assert_int_equal(path_find("node", path, fallback, buf, sizeof buf), 0);
+	snprintf(want, sizeof want, "%s/d4/node", tree);
+	assert_string_equal(buf, want);
+	/* Only refused candidates: EACCES naming the first, as execvp answers
+	 * (root passes access(X_OK) only with an execute bit, so this holds for it too). */
+	assert_int_equal(path_find("node", path, "", buf, sizeof buf), EACCES);
+	snprintf(want, sizeof want, "%s/d2/node", tree);
+	assert_string_equal(buf, want);
+	/* Nothing of that name: not found. */
+	assert_int_equal(path_find("node", "/nonexistent:/nonexistent2", "", buf, sizeof buf), ENOENT);
+	/* A path component that is a file: ENOTDIR, also not found. */
+	snprintf(path, sizeof path, "%s/d4/node", tree);
+	assert_int_equal(path_find("x", path, "", buf, sizeof buf), ENOTDIR);
+	/* A name with a slash is that file only. */
+	snprintf(path, sizeof path, "%s/d4/node", tree);
+	assert_int_equal(path_find(path, "/nonexistent", "", buf, sizeof buf), 0);
+	assert_string_equal(buf, path);
+	snprintf(path, sizeof path, "%s/d3/node", tree);
+	assert_int_equal(path_find(path, "", "", buf, sizeof buf), EACCES);
+	remove_tree();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +147,7 @@ int main(void)
 		cmocka_unit_test(names_with_a_slash_are_not_searched),
 		cmocka_unit_test(candidates_too_long_are_skipped),
 		cmocka_unit_test(errors_that_continue_the_search),
+		cmocka_unit_test(find_skips_what_execve_would_refuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,11 +262,48 @@ static void complain_is_a_rule_set_transformation(void **state)
 	ruleset_free(&rs);
 }
 
+/* The command is resolved before the filter is installed (spawn.c), so the
+ * complain variant of a profile that allows nothing lets through only what
+ * the child still makes after installing it: sendmsg (the listener), execve,
+ * exit and exit_group. No write, close or PATH-search calls (access, stat). */
+static void complain_allows_only_the_bootstrap_calls(void **state)
+{
+	(void)state;
+	static const char deny_all[] = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}";
+	struct ruleset rs, complain;
+	assert_int_equal(profile_parse(deny_all, sizeof deny_all - 1, "deny-all", &rs, NULL), 0);
+	assert_int_equal(ruleset_complain(&rs, &complain), 0);
+	assert_int_equal(complain.default_action, SCMP_ACT_NOTIFY);
+	static const char *const want[] = { "sendmsg", "execve", "exit", "exit_group" };
+	assert_int_equal(complain.nrules, sizeof want / sizeof *want);
+	for (unsigned i = 0; i < complain.nrules; i++) {
+		assert_int_equal(complain.rules[i].action, SCMP_ACT_ALLOW);
+		assert_int_equal(complain.rules[i].nargs, 0);
+		bool listed = false;
+		for (size_t j = 0; j < sizeof want / sizeof *want; j++)
+			listed |= !strcmp(complain.rules[i].name, want[j]);
+		if (!listed)
+			fail_msg("complain allows %s after the filter is installed", complain.rules[i].name);
+	}
+	/* And in the program: write (the old failure report) notifies. */
+	struct sock_filter *prog;
+	unsigned short len;
+	assert_int_equal(profile_emit(&complain, "deny-all", true, &prog, &len), 0);
+	struct seccomp_data d = { .nr = SYS_write, .arch = profile_arch() };
+	assert_int_equal(emulate(prog, len, &d), SECCOMP_RET_USER_NOTIF);
+	d.nr = SYS_execve;
+	assert_int_equal(emulate(prog, len, &d), SECCOMP_RET_ALLOW);
+	free(prog);
+	ruleset_free(&complain);
+	ruleset_free(&rs);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(embedded_profiles_compress_and_verify),
+		cmocka_unit_test(complain_allows_only_the_bootstrap_calls),
 		cmocka_unit_test(embedded_default_is_the_range_program),
 		cmocka_unit_test(unconditional_allows_read_no_argument),
 		cmocka_unit_test(verification_names_the_first_difference),
