@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "emit.h"
 #include "default_filter.h" /* generated at build time from seccomp/default.json */
 #include "exitcode.h"
 #include "log.h"
@@ -158,6 +159,20 @@ static int parse_bpf_file(const char *path, const char *data, size_t len, struct
 	return 0;
 }
 
+/* Learn mode's base: its rule set (kept for learn_init), effective JSON and
+ * enforce program (which classifies what the workload does). */
+static int prepare_learn(const char *json, size_t len, const char *source, struct filter_setup *out)
+{
+	int rc = profile_parse(json, len, source, &out->rules, &out->effective);
+	if (rc)
+		return rc;
+	if (emit_libseccomp(&out->rules, source, &out->owned.enforce, &out->owned.enforce_len)) {
+		filter_release(out);
+		return EXIT_SECCOMP;
+	}
+	return 0;
+}
+
 int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_setup *out)
 {
 	memset(out, 0, sizeof *out);
@@ -180,13 +195,11 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		/* The build already reported the names this libseccomp skips. */
 		enum log_level level = log_get_level();
 		log_set_level(LOG_LEVEL_ERROR);
-		int rc = profile_compile(default_profile_json, sizeof default_profile_json - 1, "default",
-					 &out->owned, effective);
+		int rc = prepare_learn(default_profile_json, sizeof default_profile_json - 1, "default", out);
 		log_set_level(level);
 		if (rc)
 			return rc;
-		enforce = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
-		complain = (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
+		enforce = complain = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
 	} else if (!strcmp(setting, "default")) {
 		out->kind = "embedded";
 		filter_default(&enforce, &complain);
@@ -203,15 +216,19 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		} else if (is_bpf_file(data, len)) {
 			out->kind = "bpf";
 			rc = parse_bpf_file(setting, data, len, &out->owned);
+		} else if (effective) {
+			out->kind = "json";
+			rc = prepare_learn(data, len, setting, out);
 		} else {
 			out->kind = "json";
-			rc = profile_compile(data, len, setting, &out->owned, effective);
+			rc = profile_compile(data, len, setting, &out->owned, NULL);
 		}
 		free(data);
 		if (rc)
 			return rc;
 		enforce = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
-		complain = (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
+		/* Learn mode: learn_init replaces the program with its variant. */
+		complain = effective ? enforce : (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
 	}
 	out->prog = mode == SECCOMP_MODE_ENFORCE ? enforce : complain;
 	out->flags = mode == SECCOMP_MODE_ENFORCE ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER;
@@ -224,6 +241,7 @@ void filter_release(struct filter_setup *f)
 	filter_pair_free(&f->owned);
 	free(f->effective);
 	f->effective = NULL;
+	ruleset_free(&f->rules);
 }
 
 int filter_print_profile(const char *setting)

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "profile.h"
+#include "ruleset.h"
 
 /* The filter the child installs, chosen and compiled before anything starts. */
 struct filter_setup {
@@ -15,9 +16,11 @@ struct filter_setup {
 	struct sock_fprog prog;
 	unsigned flags;          /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 	struct filter_pair owned;
-	/* Learn mode: the base as enforced, and its effective OCI JSON (malloc'd). */
+	/* Learn mode: the base as enforced, its effective OCI JSON (malloc'd)
+	 * and its rule set (which learn_init transforms into the variant). */
 	struct sock_fprog base;
 	char *effective;
+	struct ruleset rules;
 };
 
 /* SHIM_SECCOMP + SHIM_SECCOMP_MODE -> a ready program. 0 or EXIT_SECCOMP. */

@@ -20,6 +20,7 @@
 #include "learn_data.h" /* generated from seccomp/learn-hot.txt */
 #include "log.h"
 #include "notify.h"
+#include "profile.h"
 #include "ruleset.h"
 
 #if defined(__x86_64__)
@@ -214,40 +215,6 @@ static int plan_rules(const char *effective)
 	return rc;
 }
 
-/* The child's program: [arch == native && nr in assumed set -> ALLOW], then
- * the complain variant with ALLOW turned into a notification. */
-static int build_variant(const struct sock_fprog *complain, const int *hot, unsigned n_hot,
-			 struct sock_fprog *variant)
-{
-	unsigned p = n_hot + 5, len = p + complain->len;
-	if (n_hot > 250 || len > BPF_MAXINSNS) {
-		log_error("SHIM_SECCOMP_MODE=learn: the base profile is too long for the learn variant");
-		return EXIT_SECCOMP;
-	}
-	struct sock_filter *v = variant_prog;
-	v[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
-	v[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, (uint8_t)(p - 2));
-	v[2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
-	for (unsigned j = 0; j < n_hot; j++)
-		v[3 + j] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)hot[j],
-							 (uint8_t)(n_hot - j), 0);
-	v[3 + n_hot] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
-	v[4 + n_hot] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	for (unsigned i = 0; i < complain->len; i++) {
-		struct sock_filter ins = complain->filter[i];
-		if (BPF_CLASS(ins.code) == BPF_RET && BPF_RVAL(ins.code) != BPF_K) {
-			log_error("SHIM_SECCOMP_MODE=learn: the base program returns a computed action");
-			return EXIT_SECCOMP;
-		}
-		if (ins.code == (BPF_RET | BPF_K) && ins.k == SECCOMP_RET_ALLOW)
-			ins.k = SECCOMP_RET_USER_NOTIF;
-		v[p + i] = ins;
-	}
-	variant->filter = v;
-	variant->len = (unsigned short)len;
-	return 0;
-}
-
 static int split_path(const char *file)
 {
 	const char *slash = strrchr(file, '/');
@@ -272,33 +239,23 @@ static int split_path(const char *file)
 	return 0;
 }
 
-/* Adds NAME to the calls the learn variant allows unnotified when the base
- * allows it for any argument values we try (and marks it assumed). BOOTSTRAP:
- * added even when the base does not, as complain mode allows it: nothing
- * could answer a notification before PID 1 holds the listener. */
-static void add_assumed(const char *name, bool bootstrap, int *hot, unsigned *n_hot)
+/* Whether the base allows NR for any argument values we try; then NR is
+ * assumed: allowed unreported by the learn variant, and written as such. */
+static bool assume(int nr)
 {
-	int nr = seccomp_syscall_resolve_name(name);
-	if (nr < 0 || nr >= MAX_NR || *n_hot == 256)
-		return;
-	for (unsigned j = 0; j < *n_hot; j++)
-		if (hot[j] == nr)
-			return;
-	bool base_ok = allows(base_action(nr, 0)) && allows(base_action(nr, UINT64_MAX)) &&
-		       allows(base_action(nr, 0x7fffffff));
-	if (!base_ok && !bootstrap)
-		return;
-	hot[(*n_hot)++] = nr;
-	if (base_ok) {
-		set_bit(L.in, nr);
-		L.status[nr] = ASSUMED;
-		L.counts[ASSUMED]++;
-	}
+	if (nr < 0 || nr >= MAX_NR || test_bit(L.in, nr))
+		return false;
+	if (!allows(base_action(nr, 0)) || !allows(base_action(nr, UINT64_MAX)) ||
+	    !allows(base_action(nr, 0x7fffffff)))
+		return false;
+	set_bit(L.in, nr);
+	L.status[nr] = ASSUMED;
+	L.counts[ASSUMED]++;
+	return true;
 }
 
 int learn_init(const char *file, const char *base_name, const char *effective_json,
-	       const struct sock_fprog *enforce, const struct sock_fprog *complain,
-	       struct sock_fprog *variant)
+	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant)
 {
 	int rc = split_path(file);
 	if (rc)
@@ -321,14 +278,35 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 	if ((rc = plan_rules(effective_json)))
 		return rc;
 
-	/* The assumed set: learn-hot.txt's calls, then the child's bootstrap calls. */
-	int hot[256];
-	unsigned n_hot = 0;
+	/* The assumed set: learn-hot.txt's calls the base allows. The child's
+	 * bootstrap calls are allowed unreported by the variant in any case
+	 * (ruleset_learn), and written as assumed where the base allows them. */
+	const char *keep[sizeof learn_assumed / sizeof *learn_assumed];
+	size_t nkeep = 0;
 	for (size_t i = 0; i < sizeof learn_assumed / sizeof *learn_assumed; i++)
-		add_assumed(learn_assumed[i], false, hot, &n_hot);
+		if (assume(seccomp_syscall_resolve_name(learn_assumed[i])))
+			keep[nkeep++] = learn_assumed[i];
 	for (const char *const *b = ruleset_bootstrap; *b; b++)
-		add_assumed(*b, true, hot, &n_hot);
-	return build_variant(complain, hot, n_hot, variant);
+		(void)assume(seccomp_syscall_resolve_name(*b));
+
+	/* The variant is a transformation of the base's rule set, emitted and
+	 * verified like any other program. */
+	struct ruleset learn_rs;
+	if (ruleset_learn(base, keep, nkeep, &learn_rs)) {
+		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
+		return EXIT_SYSTEM;
+	}
+	struct sock_filter *prog;
+	unsigned short len;
+	rc = profile_emit(&learn_rs, base_name, false, &prog, &len);
+	ruleset_free(&learn_rs);
+	if (rc)
+		return EXIT_SECCOMP;
+	memcpy(variant_prog, prog, len * sizeof *prog);
+	free(prog);
+	variant->filter = variant_prog;
+	variant->len = len;
+	return 0;
 }
 
 static void render_profile(void)

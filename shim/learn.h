@@ -5,19 +5,20 @@
 #include <linux/seccomp.h>
 #include <sys/types.h>
 
+#include "ruleset.h"
+
 /* Learn mode (SHIM_SECCOMP_MODE=learn): PID 1 records which of the base
  * profile's allowed calls the workload makes and keeps SHIM_LEARN_FILE a valid
  * profile allowing exactly those (plus the assumed set), rewritten atomically
  * whenever a call is seen for the first time. */
 
 /* Before anything starts: builds the output plan from the base profile (its
- * effective OCI JSON and compiled enforce program) and the child's learn
- * variant: the complain program with every ALLOW turned into a notification,
- * behind a prefix that allows the assumed set unnotified. Allocates.
- * 0 or EXIT_SECCOMP / EXIT_CONFIG after one error line. */
+ * effective OCI JSON, compiled enforce program and rule set) and the child's
+ * learn variant: ruleset_learn's transformation of the base (every allowed
+ * call reported, except the assumed set and the bootstrap calls), emitted by
+ * profile_emit. Allocates. 0 or EXIT_SECCOMP / EXIT_CONFIG after one error line. */
 int learn_init(const char *file, const char *base_name, const char *effective_json,
-	       const struct sock_fprog *enforce, const struct sock_fprog *complain,
-	       struct sock_fprog *variant);
+	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant);
 
 /* After the privilege drop, before the child starts: opens the output
  * directory (kept open for PID 1, which can no longer resolve paths freely

@@ -129,9 +129,8 @@ int main(int argc, char **argv)
 	bool learning = cfg.seccomp_mode == SECCOMP_MODE_LEARN;
 	if (cfg.seccomp_mode != SECCOMP_MODE_ENFORCE && (rc = notify_init(learning)))
 		return rc;
-	struct sock_fprog complain = filter.prog;
 	if (learning && (rc = learn_init(cfg.learn_file, cfg.seccomp, filter.effective, &filter.base,
-					 &complain, &filter.prog))) {
+					 &filter.rules, &filter.prog))) {
 		filter_release(&filter);
 		return rc;
 	}

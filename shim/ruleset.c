@@ -1,6 +1,7 @@
 #include "ruleset.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,29 @@ static bool is_bootstrap(const char *name)
 	return false;
 }
 
+static bool listed(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+/* Appends an unconditional ALLOW of NAME, counted for runc's ENOSYS rule. */
+static int add_allow(struct ruleset *rs, const char *name)
+{
+	struct rule r = { .action = SCMP_ACT_ALLOW };
+	snprintf(r.name, sizeof r.name, "%s", name);
+	if (ruleset_add(rs, &r))
+		return -1;
+	for (unsigned a = 0; a < rs->narch; a++) {
+		int nr = ruleset_nr(rs->arch[a], name);
+		if (nr >= 0 && nr > rs->max_nr[a])
+			rs->max_nr[a] = nr;
+	}
+	return 0;
+}
+
 int ruleset_complain(const struct ruleset *in, struct ruleset *out)
 {
 	*out = *in;
@@ -76,21 +100,46 @@ int ruleset_complain(const struct ruleset *in, struct ruleset *out)
 			goto oom;
 	}
 	if (out->default_action != SCMP_ACT_ALLOW) {
-		for (const char *const *b = ruleset_bootstrap; *b; b++) {
-			struct rule r = { .action = SCMP_ACT_ALLOW };
-			strcpy(r.name, *b);
-			if (ruleset_add(out, &r))
+		/* Named now: not "newer than the profile" (runc's ENOSYS rule). */
+		for (const char *const *b = ruleset_bootstrap; *b; b++)
+			if (add_allow(out, *b))
 				goto oom;
-			/* Named now: not "newer than the profile" (runc's ENOSYS rule). */
-			for (unsigned a = 0; a < out->narch; a++) {
-				int nr = ruleset_nr(out->arch[a], *b);
-				if (nr >= 0 && nr > out->max_nr[a])
-					out->max_nr[a] = nr;
-			}
-		}
 	}
 	return 0;
 oom:
+	ruleset_free(out);
+	return -1;
+}
+
+int ruleset_learn(const struct ruleset *in, const char *const *keep, size_t nkeep, struct ruleset *out)
+{
+	struct ruleset complain;
+	if (ruleset_complain(in, &complain))
+		return -1;
+	*out = complain;
+	out->rules = NULL;
+	out->nrules = out->cap = 0;
+	if (out->default_action == SCMP_ACT_ALLOW)
+		out->default_action = SCMP_ACT_NOTIFY;
+	for (unsigned i = 0; i < complain.nrules; i++) {
+		struct rule r = complain.rules[i];
+		if (is_bootstrap(r.name) || listed(r.name, keep, nkeep))
+			continue; /* allowed below, whatever the arguments */
+		if (r.action == SCMP_ACT_ALLOW)
+			r.action = SCMP_ACT_NOTIFY;
+		if (ruleset_add(out, &r))
+			goto oom;
+	}
+	for (size_t i = 0; i < nkeep; i++)
+		if (!is_bootstrap(keep[i]) && !listed(keep[i], keep, i) && add_allow(out, keep[i]))
+			goto oom;
+	for (const char *const *b = ruleset_bootstrap; *b; b++)
+		if (add_allow(out, *b))
+			goto oom;
+	ruleset_free(&complain);
+	return 0;
+oom:
+	ruleset_free(&complain);
 	ruleset_free(out);
 	return -1;
 }

@@ -7,6 +7,7 @@
  * are transformations of a rule set, not cases inside an emitter. */
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define RULESET_MAX_ARCH 8
@@ -54,6 +55,12 @@ int ruleset_nr(uint32_t arch, const char *name);
  * the child makes between installing the filter and exec are allowed.
  * OUT is a new rule set; -1 when out of memory. */
 int ruleset_complain(const struct ruleset *in, struct ruleset *out);
+
+/* Learn mode: the complain variant in which every call the base allows is
+ * reported too (ALLOW becomes a notification), except KEEP (the assumed set:
+ * names the base allows for any arguments) and the bootstrap calls, which
+ * are allowed unreported. OUT is a new rule set; -1 when out of memory. */
+int ruleset_learn(const struct ruleset *in, const char *const *keep, size_t nkeep, struct ruleset *out);
 
 /* The calls the child makes once its filter is installed (NULL-terminated):
  * complain and learn variants always allow them. */

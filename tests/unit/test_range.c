@@ -298,6 +298,52 @@ static void complain_allows_only_the_bootstrap_calls(void **state)
 	ruleset_free(&rs);
 }
 
+/* The action RS's range program (verified against libseccomp's) gives NAME. */
+static uint32_t decided(const struct ruleset *rs, const char *name)
+{
+	struct sock_filter *prog;
+	unsigned short len;
+	assert_int_equal(profile_emit(rs, "test", true, &prog, &len), 0);
+	struct seccomp_data d = { .nr = ruleset_nr(profile_arch(), name), .arch = profile_arch() };
+	uint32_t r = emulate(prog, len, &d);
+	free(prog);
+	return r;
+}
+
+/* Learn is a transformation of the rule set too: what the base allows is
+ * reported, except the kept (assumed) names and the bootstrap calls; its
+ * ENOSYS answers and denials stay as in complain mode. */
+static void learn_is_a_rule_set_transformation(void **state)
+{
+	(void)state;
+	struct ruleset rs, learn;
+	parse_file("seccomp/default.json", &rs);
+	static const char *const keep[] = { "read", "futex" };
+	assert_int_equal(ruleset_learn(&rs, keep, 2, &learn), 0);
+	assert_int_equal(decided(&learn, "read"), SECCOMP_RET_ALLOW);
+	assert_int_equal(decided(&learn, "futex"), SECCOMP_RET_ALLOW);
+	assert_int_equal(decided(&learn, "execve"), SECCOMP_RET_ALLOW);
+	assert_int_equal(decided(&learn, "sendmsg"), SECCOMP_RET_ALLOW);
+	assert_int_equal(decided(&learn, "getppid"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(decided(&learn, "write"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(decided(&learn, "mount"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(decided(&learn, "clone3"), SECCOMP_RET_ERRNO | ENOSYS);
+	ruleset_free(&learn);
+	ruleset_free(&rs);
+	/* A base that allows by default: the default is reported, the bootstrap calls are not. */
+	static const char allow_all[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+					"[{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\"}]}";
+	assert_int_equal(profile_parse(allow_all, sizeof allow_all - 1, "allow-all", &rs, NULL), 0);
+	assert_int_equal(ruleset_learn(&rs, NULL, 0, &learn), 0);
+	assert_int_equal(learn.default_action, SCMP_ACT_NOTIFY);
+	assert_int_equal(decided(&learn, "getppid"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(decided(&learn, "mount"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(decided(&learn, "execve"), SECCOMP_RET_ALLOW);
+	assert_int_equal(decided(&learn, "exit_group"), SECCOMP_RET_ALLOW);
+	ruleset_free(&learn);
+	ruleset_free(&rs);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -310,6 +356,7 @@ int main(void)
 		cmocka_unit_test(truncated_arguments_follow_the_kernel),
 		cmocka_unit_test(emulator_agrees_with_the_kernel),
 		cmocka_unit_test(complain_is_a_rule_set_transformation),
+		cmocka_unit_test(learn_is_a_rule_set_transformation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
