@@ -3,7 +3,7 @@
 # openchoreo/backstage-plugins checkout with this repository's Dockerfile.example, and report
 # the build time per stage and the image size per layer.
 #
-#   scripts/build-openchoreo.sh [--stand-ins] [--re-resolve] CHECKOUT
+#   scripts/build-openchoreo.sh [--stand-ins] [--re-resolve] [--run] [--no-build] CHECKOUT
 #
 #   CHECKOUT      a checkout of openchoreo/backstage-plugins (only read: the build context is a
 #                 copy under OUT, with this repository as vendor/shim, as a submodule would be).
@@ -19,23 +19,39 @@
 #                 package.json's `resolutions`, to the lowest newer version it has.
 #                 The changed entries are listed in OUT/re-resolved.txt. Never for a release image
 #                 built against the real registry: there the lockfile is used as is (--immutable).
+#   --run         then start the image as the OpenChoreo chart does (uid 1000, --cap-drop ALL,
+#                 no-new-privileges, the chart's args and environment, its ConfigMaps as extra
+#                 --config, sqlite on a tmpfs volume; --network host, every URL it is given points
+#                 to 127.0.0.1) and check: ready, the catalog serves the config's templates and
+#                 groups, node's identity and confinement, `docker stop -t STOP_GRACE` -> exit 0.
+#   --no-build    skip the build: --run the image TAG already there (with --stand-ins, keep
+#                 DOCKERD_DIR from the build).
 # Environment: OUT (default build/openchoreo), TAG (default openchoreo-ui:shim),
-#   BUILD_TIMEOUT (seconds, default 7200), EXTRA_BUILD_ARGS (e.g. "--build-arg WITH_SQLITE=false").
-# Writes OUT/build.log, OUT/report.txt (stage times, image size per layer); exit 0 when built.
+#   BUILD_TIMEOUT (seconds, default 7200), EXTRA_BUILD_ARGS (e.g. "--build-arg WITH_SQLITE=false"),
+#   DOCKERD_DIR (--stand-ins: the private dockerd's directory; default a temporary one, removed
+#   at exit; given, its data root is kept, so a second run reuses the BuildKit cache and the
+#   image stays there to be run: DOCKER_HOST=unix://$DOCKERD_DIR/docker.sock), RUN_TIMEOUT
+#   (--run: seconds to get ready and to fill the catalog, default 300), STOP_GRACE (--run:
+#   docker stop -t, default 90: Backstage's shutdown waits for the catalog's events-bus long poll,
+#   up to 55 s; Kubernetes' default terminationGracePeriodSeconds of 30 is shorter).
+# Writes OUT/build.log, OUT/report.txt (stage times, image size per layer; with --run a line of
+# its results, the container log in OUT/run.log); exit 0 when built (and, with --run, checked).
 set -u -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-STANDINS=0 RERESOLVE=0
+STANDINS=0 RERESOLVE=0 RUN=0 NOBUILD=0
 while [ $# -gt 0 ]; do
     case $1 in
         --stand-ins) STANDINS=1 ;;
         --re-resolve) RERESOLVE=1 ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --run) RUN=1 ;;
+        --no-build) NOBUILD=1 ;;
+        -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "build-openchoreo: unknown option $1 (see --help)" >&2; exit 64 ;;
         *) break ;;
     esac
     shift
 done
-[ $# -eq 1 ] || { echo "usage: scripts/build-openchoreo.sh [--stand-ins] [--re-resolve] CHECKOUT" >&2; exit 64; }
+[ $# -eq 1 ] || { echo "usage: scripts/build-openchoreo.sh [--stand-ins] [--re-resolve] [--run] [--no-build] CHECKOUT" >&2; exit 64; }
 SRC=$(cd "$1" 2>/dev/null && pwd) || { echo "build-openchoreo: $1: no such directory" >&2; exit 66; }
 for f in package.json yarn.lock .yarnrc.yml packages/backend/package.json app-config.production.yaml; do
     [ -f "$SRC/$f" ] || { echo "build-openchoreo: $SRC/$f missing: not an openchoreo/backstage-plugins checkout" >&2; exit 66; }
@@ -53,9 +69,10 @@ source "$REPO/tests/e2e/lib.sh"
 source "$REPO/tests/e2e/dockerlib.sh"
 e2e_init build-openchoreo
 
+CTX="$OUT/context"
+if [ "$NOBUILD" = 0 ]; then
 # ---------------------------------------------------------------------------------------------
 # 1. The build context: the checkout's tracked files (or all of it without .git), vendor/shim.
-CTX="$OUT/context"
 rm -rf "$CTX" && mkdir -p "$CTX/vendor/shim"
 if [ "$(git -C "$SRC" rev-parse --show-toplevel 2>/dev/null)" = "$SRC" ]; then
     git -C "$SRC" archive HEAD | tar -C "$CTX" -xf - || { fail "git archive of $SRC"; exit 1; }
@@ -148,26 +165,49 @@ if [ "$RERESOLVE" = 1 ]; then
     done
     rm -rf "$PROBE" "$CTX/node_modules" "$CTX/.yarn/install-state.gz"
     [ "$ok" = 1 ] || { fail "every locked package fetches after re-resolving (see $OUT/probe-*.log)"; exit 1; }
+    # What that changed: every package whose resolved versions differ from the original lockfile
+    # (a dropped entry's range may now resolve higher, and pull other new versions with it).
+    changed=$(node -e '
+        const fs = require("fs");
+        const [before, after, out] = process.argv.slice(2);
+        const res = (f) => new Set(fs.readFileSync(f, "utf8").split(/\n\n/)
+            .map((b) => (/\n  resolution: "([^"]+)"/.exec(b) || [])[1]).filter(Boolean));
+        const a = res(before), b = res(after);
+        const gone = [...a].filter((r) => !b.has(r)), added = [...b].filter((r) => !a.has(r));
+        const name = (r) => r.replace(/@npm:[^@]*$/, "");
+        const ver = (r) => r.replace(/^.*@npm:/, "");
+        const names = [...new Set([...gone, ...added].map(name))].sort();
+        const list = (s, n) => s.filter((r) => name(r) === n).map(ver).sort().join(",") || "-";
+        fs.writeFileSync(out, names.map((n) => `${n} ${list(gone, n)} -> ${list(added, n)}\n`).join(""));
+        console.log(`${gone.length} lock entries gone, ${added.length} new; ${names.length} packages resolve to other versions` +
+            `, ${names.filter((n) => n.startsWith("@backstage/")).length} of them @backstage/*`);
+    ' "$OUT/yarn.lock.orig" "$CTX/yarn.lock" "$OUT/re-resolve-diff.txt") || changed="(not computed)"
     pass "yarn.lock re-resolved: $(grep -vc " (resolutions)$" "$OUT/re-resolved.txt") locked versions the registry lacks, $(grep -c " (resolutions)$" "$OUT/re-resolved.txt") ranges pinned (list: $OUT/re-resolved.txt)"
     echo "re-resolved: $(grep -vc " (resolutions)$" "$OUT/re-resolved.txt") lock entries the registry does not serve, $(grep -c " (resolutions)$" "$OUT/re-resolved.txt") ranges pinned through resolutions (list in re-resolved.txt)" >>"$OUT/report.txt"
+    echo "re-resolution changed: $changed (per package: re-resolve-diff.txt)" >>"$OUT/report.txt"
 fi
+
+fi   # NOBUILD
 
 # ---------------------------------------------------------------------------------------------
 # 3. docker build --target final.
 ARGS=()
 if [ "$STANDINS" = 1 ]; then
     ensure_pkgs docker.io debootstrap || { fail "install docker.io and debootstrap"; exit 1; }
-    dockerd_start "$E2E_TMP/docker" || { fail "private dockerd"; exit 1; }
+    dockerd_start "${DOCKERD_DIR:-$E2E_TMP/docker}" || { fail "private dockerd"; exit 1; }
+fi
+if [ "$STANDINS" = 1 ] && [ "$NOBUILD" = 0 ]; then
     standin_images || { fail "stand-in base images"; exit 1; }
     ARGS+=(--network host
         --build-arg BUILD_IMAGE="$IMG_NODE" --build-arg RUNTIME_IMAGE="$IMG_RUNTIME"
         --build-arg SHIM_BUILD_IMAGE="$IMG_DEBIAN"
         --build-arg npm_config_nodedir=/usr/local --build-arg npm_config_build_from_source=true)
     echo "base images: stand-ins (tests/e2e/dockerlib.sh), Node $STANDIN_NODE_VERSION" >>"$OUT/report.txt"
-else
+elif [ "$STANDINS" = 0 ]; then
     DOCKER=$(command -v docker) || { fail "docker"; exit 1; }
     export DOCKER_BUILDKIT=1
 fi
+if [ "$NOBUILD" = 0 ]; then
 # shellcheck disable=SC2206
 ARGS+=(${EXTRA_BUILD_ARGS:-})
 # This repository as vendor/shim, copied now so the build uses the current Dockerfile.example.
@@ -199,5 +239,113 @@ pass "docker build --target final in ${secs}s"
         awk -F'\t' '{ c = $2; gsub(/[ \t]+/, " ", c); printf "  %10s  %.110s\n", $1, c }'
 } >>"$OUT/report.txt"
 "$DOCKER" history --format '{{.Size}}' "$TAG" >/dev/null && pass "image size per layer in $OUT/report.txt"
+fi   # NOBUILD
+
+# ---------------------------------------------------------------------------------------------
+# 5. --run: the image as the OpenChoreo chart runs it (openchoreo/openchoreo,
+#    install/helm/openchoreo-control-plane/templates/backstage/deployment.yaml).
+if [ "$RUN" = 1 ]; then
+    PORT=7007   # the production config's backend.listen.port, the chart's containerPort
+    port_free "$PORT" || { fail "127.0.0.1:$PORT is free (the production config listens there)"; exit 1; }
+    RUND="$E2E_TMP/chart" C=openchoreo-chart-run
+    mkdir -p "$RUND"
+    # The chart's ConfigMaps: the ci one as it renders with backstage.externalCI.jenkins.enabled
+    # (the backend always loads the Jenkins plugin, whose startup fails without a `jenkins`
+    # section: "Jenkins configuration is missing"); for a deployment without TLS the csp one,
+    # whose content is not in the chart's deployment template: a stand-in that only relaxes the
+    # CSP for plain http.
+    # shellcheck disable=SC2016  # ${...} is Backstage's substitution, not the shell's
+    printf 'jenkins:\n  baseUrl: ${JENKINS_BASE_URL}\n  username: ${JENKINS_USERNAME}\n  apiKey: ${JENKINS_API_KEY}\n' \
+        >"$RUND/app-config.ci.yaml"
+    printf 'backend:\n  csp:\n    upgrade-insecure-requests: false\n' >"$RUND/app-config.csp.yaml"
+    chmod 0755 "$RUND" && chmod 0644 "$RUND"/*.yaml
+    # The chart's environment. No identity provider, API or CI here: auth off (the chart's
+    # security.enabled=false, guest mode), features off, every URL to 127.0.0.1:9 (nothing
+    # listens), sqlite as the chart's default database type sets it.
+    U=http://127.0.0.1:9
+    ENVS=(BACKSTAGE_BASE_URL="http://127.0.0.1:$PORT" OPENCHOREO_API_URL="$U/api/v1"
+        BACKEND_SECRET="$(head -c 24 /dev/urandom | base64)"
+        OPENCHOREO_AUTH_AUTHORIZATION_URL="$U/oauth2/authorize" OPENCHOREO_AUTH_TOKEN_URL="$U/oauth2/token"
+        OPENCHOREO_AUTH_CLIENT_ID=backstage OPENCHOREO_AUTH_CLIENT_SECRET=local
+        OPENCHOREO_AUTH_OIDC_SCOPE="openid profile email"
+        OPENCHOREO_SERVICE_CLIENT_ID=backstage OPENCHOREO_SERVICE_CLIENT_SECRET=local
+        OPENCHOREO_FEATURES_COST_INSIGHTS_ENABLED=false OPENCHOREO_FEATURES_WORKFLOWS_ENABLED=false
+        OPENCHOREO_FEATURES_OBSERVABILITY_ENABLED=false OPENCHOREO_FEATURES_AUTH_ENABLED=false
+        OPENCHOREO_FEATURES_AUTHZ_ENABLED=false OPENCHOREO_FEATURES_AUTH_REDIRECT_FLOW_ENABLED=false
+        OPENCHOREO_FEATURES_DELIVERY_INSIGHTS_ENABLED=false OPENCHOREO_FEATURES_ASSISTANT_ENABLED=false
+        OPENCHOREO_PORTAL_ASSISTANT_URL="$U" OPENCHOREO_FEATURES_SECRET_MANAGEMENT_ENABLED=false
+        OPENCHOREO_CATALOG_SYNC_FREQUENCY=300 OPENCHOREO_EVENTS_ENABLED=false
+        OPENCHOREO_OBSERVABILITY_WIRELOGS_STREAM_TIMEOUT_SECONDS=900
+        JENKINS_BASE_URL="$U" JENKINS_USERNAME=backstage JENKINS_API_KEY=local
+        DATABASE_CLIENT=better-sqlite3 SQLITE_STORAGE_DIR=/var/lib/backstage)
+    EARGS=(); for e in "${ENVS[@]}"; do EARGS+=(-e "$e"); done
+    "$DOCKER" rm -f "$C" >/dev/null 2>&1
+    on_exit "timeout 60 $DOCKER rm -f $C"
+    log "docker run $TAG as the chart does (log: $OUT/run.log)"
+    t0=$(date +%s.%N)
+    if ! timeout 120 "$DOCKER" run -d --name "$C" --network host \
+        --user 1000:1000 --group-add 1000 --cap-drop ALL --security-opt no-new-privileges \
+        --tmpfs /var/lib/backstage:uid=1000,gid=1000,mode=0770 \
+        -v "$RUND/app-config.ci.yaml:/app/app-config.ci.yaml:ro" \
+        -v "$RUND/app-config.csp.yaml:/app/app-config.csp.yaml:ro" \
+        "${EARGS[@]}" "$TAG" node packages/backend --config app-config.yaml \
+        --config app-config.ci.yaml --config app-config.csp.yaml >/dev/null 2>"$RUND/run.err"; then
+        fail "docker run $TAG ($(head -c 300 "$RUND/run.err"))"; exit 1
+    fi
+    R=http://127.0.0.1:$PORT
+    # Ready, or given up: the container ended, or Backstage reported a failed startup (it then
+    # keeps answering 503 until killed), or RUN_TIMEOUT.
+    end=$((SECONDS + ${RUN_TIMEOUT:-300})) ready= why="not ready within ${RUN_TIMEOUT:-300}s"
+    while [ "$SECONDS" -lt "$end" ]; do
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$R/.backstage/health/v1/readiness")" = 200 ]; then
+            ready=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'); break
+        fi
+        [ "$(timeout 30 "$DOCKER" inspect -f '{{.State.Running}}' "$C")" = true ] || { why="the container ended"; break; }
+        timeout 30 "$DOCKER" logs "$C" 2>&1 | grep -q BackendStartupError && { why="Backstage: backend startup failed"; break; }
+        sleep 1
+    done
+    if [ -n "$ready" ]; then
+        pass "ready (/.backstage/health/v1/readiness 200) ${ready}s after docker run"
+    else
+        timeout 30 "$DOCKER" logs "$C" >"$OUT/run.log" 2>&1
+        grep -v '"type":"incomingRequest"' "$OUT/run.log" | grep -E '"level":"(error|warn)"' | tail -n 10 | cut -c1-400 >&2
+        fail "ready: $why (log: $OUT/run.log)"; exit 1
+    fi
+    # The chart probes /healthcheck: recorded, not asserted (what answers it is the app's business).
+    hc=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$R/healthcheck")
+    # The catalog: every Template and Group location of the production config, read from
+    # /app/templates and /app/catalog-entities, processed (asynchronously: bounded poll).
+    want_t=$(grep -c 'target: /app/templates/.*/template.yaml' "$SRC/app-config.production.yaml")
+    want_g=$(grep -c '^kind: Group' "$SRC/catalog-entities/org.yaml" 2>/dev/null)
+    end=$((SECONDS + ${RUN_TIMEOUT:-300})) got=
+    while [ "$SECONDS" -lt "$end" ]; do
+        got=$(curl -s --max-time 10 "$R/api/catalog/entities?fields=kind,metadata.name" | node -e '
+            let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+                let a; try { a = JSON.parse(s); } catch { a = []; }
+                const n = (k) => [].concat(a).filter((e) => e && e.kind === k).length;
+                console.log(n("Template") + " " + n("Group"));
+            });')
+        [ "$got" = "$want_t $want_g" ] && break
+        sleep 2
+    done
+    [ "$got" = "$want_t $want_g" ]
+    report $? "catalog serves the production config's $want_t templates and $want_g groups (got: ${got:-nothing})"
+    # node's identity and confinement, from the host's /proc.
+    npid=$(timeout 30 "$DOCKER" top "$C" -eo pid,comm | awk '$2 == "node" { print $1; exit }')
+    st=$(awk '/^(Uid|Gid|NoNewPrivs|Seccomp|CapEff):/ { printf "%s %s ", $1, $2 }' "/proc/$npid/status" 2>/dev/null)
+    case $st in *"Uid: 1000 Gid: 1000 CapEff: 0000000000000000 NoNewPrivs: 1 Seccomp: 2 "*) true ;; *) false ;; esac
+    report $? "node runs as 1000:1000, no capabilities, NoNewPrivs, seccomp filter ($st)"
+    t1=$(date +%s.%N)
+    G=${STOP_GRACE:-90}
+    timeout $((G + 60)) "$DOCKER" stop -t "$G" "$C" >/dev/null 2>&1
+    stopped=$(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    rc=$(timeout 30 "$DOCKER" inspect -f '{{.State.ExitCode}}' "$C")
+    [ "$rc" = 0 ]
+    report $? "docker stop -t $G: exit code $rc in ${stopped}s"
+    timeout 30 "$DOCKER" logs "$C" >"$OUT/run.log" 2>&1
+    echo "run as the chart (uid 1000, --cap-drop ALL, no-new-privileges): ready in ${ready}s;" \
+        "catalog templates/groups $got (want $want_t $want_g); /healthcheck HTTP $hc;" \
+        "docker stop -t $G: exit $rc in ${stopped}s" >>"$OUT/report.txt"
+fi
 cat "$OUT/report.txt"
 E2E_DONE=1
