@@ -169,7 +169,7 @@ if [ "$RERESOLVE" = 1 ]; then
     # (a dropped entry's range may now resolve higher, and pull other new versions with it).
     changed=$(node -e '
         const fs = require("fs");
-        const [before, after, out] = process.argv.slice(2);
+        const [before, after, out] = process.argv.slice(1);
         const res = (f) => new Set(fs.readFileSync(f, "utf8").split(/\n\n/)
             .map((b) => (/\n  resolution: "([^"]+)"/.exec(b) || [])[1]).filter(Boolean));
         const a = res(before), b = res(after);
