@@ -112,6 +112,7 @@ startup_sec = []
 if names_tsv:
     cmd2name = {c: n for n, c in names_tsv}
     times, rounds, codes = {}, {}, {}
+    cpu = {}  # name -> {round: user+sys ms, hyperfine's mean per start}
     # b, c, d: separate hyperfine calls (an environment variable for the shim), each with the floor
     SUB = {"b": ("shim-off", "floor (off call)"), "c": ("shim-range-file", "floor (range-file call)"),
            "d": ("shim-lib-file", "floor (libseccomp-file call)")}
@@ -128,13 +129,14 @@ if names_tsv:
             t = [x * 1000 for x in res["times"]]
             times.setdefault(n, []).extend(t)
             rounds.setdefault(n, {})[r] = med(t)
+            cpu.setdefault(n, {})[r] = (res["user"] + res["system"]) * 1000
             bad = [c for c in res.get("exit_codes", []) if c]
             codes.setdefault(n, []).extend(bad)
     floor_med = med(times.get("floor", []))
     order = ["shim", "shim-off", "shim-range-file", "shim-lib-file", "tini-static", "dumb-init", "catatonit", "floor",
              "floor (off call)", "floor (range-file call)", "floor (libseccomp-file call)", "true"]
-    startup_sec.append("| command | runs | median ms (p10–p90) [min–max] | ratio to floor (pooled medians) | median of per-round ratios [min–max] | non-zero exits |")
-    startup_sec.append("|---|---|---|---|---|---|")
+    startup_sec.append("| command | runs | median ms (p10–p90) [min–max] | ratio to floor (pooled medians) | median of per-round ratios [min–max] | CPU ms (user+sys) per start: median of round means | CPU ratio to the call's floor: median of rounds [min–max] | non-zero exits |")
+    startup_sec.append("|---|---|---|---|---|---|---|---|")
     label = {"shim": "shim (uid drop + default profile)", "shim-off": "shim, SHIM_SECCOMP=off",
              "shim-range-file": "shim, SHIM_SECCOMP=default-range.bpf (the embedded program, from a file)",
              "shim-lib-file": "shim, SHIM_SECCOMP=default-libseccomp.bpf (libseccomp's program for the default)",
@@ -146,9 +148,11 @@ if names_tsv:
         ref = REF.get(n, "floor")
         per = [rounds[n][r] / rounds[ref][r] for r in rounds[n] if r in rounds.get(ref, {})]
         ratio = med(t) / floor_med if floor_med == floor_med else float("nan")
+        cper = [cpu[n][r] / cpu[ref][r] for r in cpu[n] if r in cpu.get(ref, {}) and cpu[ref][r] > 0]
         startup_sec.append(
             f"| {label.get(n, n)} | {len(t)} | {fmt(med(t), 3)} ({fmt(pct(t, 10), 3)}–{fmt(pct(t, 90), 3)}) "
-            f"[{fmt(min(t), 3)}–{fmt(max(t), 3)}] | {ratio:.3f} | {mm(per, 3)} | {len(codes.get(n, []))} |")
+            f"[{fmt(min(t), 3)}–{fmt(max(t), 3)}] | {ratio:.3f} | {mm(per, 3)} | {fmt(med(list(cpu[n].values())), 3)} | "
+            f"{mm(cper, 2)} | {len(codes.get(n, []))} |")
         col = {"shim": "shim", "shim-off": "shim (off)", "true": "bare/direct"}.get(n, n)
         if n.startswith("floor (") or n in ("shim-range-file", "shim-lib-file"):
             continue
@@ -164,10 +168,26 @@ if names_tsv:
             why += f" ratio {r_shim:.3f} > {T_STARTUP_RATIO}."
         if above:
             why += " not below " + ", ".join(f"{n} ({fmt(peers[n], 3)} ms)" for n in above) + "."
+        per_shim = [rounds["shim"][r] / rounds["floor"][r] for r in rounds["shim"] if r in rounds.get("floor", {})]
+        noisy = ""
+        if per_shim and min(per_shim) < T_STARTUP_RATIO < max(per_shim):
+            noisy = (f" (not conclusive: the per-round ratios range over {min(per_shim):.2f}–{max(per_shim):.2f}, "
+                     f"on both sides of {T_STARTUP_RATIO})")
         targets.append((f"startup ≤ {T_STARTUP_RATIO}× floor and below every peer",
                         f"{fmt(med(times['shim']), 3)} ms = {r_shim:.3f}× floor; "
                         + ", ".join(f"{n} {fmt(t, 3)} ms" for n, t in peers.items()),
-                        "met" if ok else "missed:" + why))
+                        ("met" if ok else "missed:" + why) + noisy))
+        # CPU time (user+sys of the start, hyperfine's mean per round) waits less on the
+        # scheduler than wall time does: the same goal judged on it, for a loaded machine
+        cr = lambda n: med([cpu[n][r] / cpu["floor"][r] for r in cpu.get(n, {}) if r in cpu.get("floor", {})])
+        c_shim = cr("shim")
+        c_peers = {n: cr(n) for n in peers}
+        c_above = [n for n, v in c_peers.items() if not c_shim < v]
+        targets.append((f"(info) startup CPU time (user+sys) ≤ {T_STARTUP_RATIO}× floor's and below every peer's",
+                        f"{c_shim:.2f}× floor; " + ", ".join(f"{n} {v:.2f}×" for n, v in c_peers.items()),
+                        "met" if c_shim <= T_STARTUP_RATIO and not c_above else "missed:" + (
+                            f" ratio {c_shim:.2f} > {T_STARTUP_RATIO}." if c_shim > T_STARTUP_RATIO else "") + (
+                            " not below " + ", ".join(c_above) + "." if c_above else "")))
         if "shim-off" in times:
             r_off = med(times["shim-off"]) / floor_med
             targets.append((f"(info) startup with SHIM_SECCOMP=off ≤ {T_STARTUP_RATIO}× floor",
@@ -476,10 +496,14 @@ if names_tsv and HAVE_SHIM and "shim" in times and floor_med == floor_med:
     issue.append("| median of per-round ratios [min–max] | " + " | ".join(
         mm([rounds[n][r] / rounds[REF.get(n, "floor")][r] for r in rounds[n]
             if r in rounds.get(REF.get(n, "floor"), {})], 2) for n, _ in cols_su) + " |")
-    su = [t for t in targets if t[0].startswith("startup ≤")]
+    issue.append("| CPU (user+sys) per start, ratio to the same call's floor: median of rounds [min–max] | " + " | ".join(
+        mm([cpu[n][r] / cpu[REF.get(n, "floor")][r] for r in cpu[n] if r in cpu.get(REF.get(n, "floor"), {})], 2)
+        for n, _ in cols_su) + " |")
+    su = [t for t in targets if t[0].startswith(("startup ≤", "(info) startup CPU"))]
     if su:
         issue.append("")
-        issue.append(f"Goal: {su[0][0]}: **{su[0][2]}**")
+    for t in su:
+        issue.append(f"Goal: {t[0]}: **{t[2]}**  ")
 if issue:
     p("## Issue 13: the filter, side by side (this run)")
     p("")
