@@ -1782,8 +1782,12 @@ static void escape_list_is_denied_under(const char *profile_env)
 	while (fgets(line, sizeof line, f)) {
 		if (line[0] == '#' || line[0] == '\n' || !strncmp(line, "control_", 8))
 			continue;
-		char name[96], want[96], denied[2][128];
-		assert_int_equal(sscanf(line, "%95s", name), 1);
+		char name[96], want[96], denied[2][128], expected[32];
+		assert_int_equal(sscanf(line, "%95s %31s", name, expected), 2);
+		/* Not an escape: allowed by the base too (socket(AF_INET | 1<<32) is
+		 * AF_INET to the kernel, and runtime JSON gets the range program). */
+		if (!strncmp(expected, "other", 5))
+			continue;
 		snprintf(want, sizeof want, "%s", name);
 		snprintf(denied[0], sizeof denied[0], "%s EPERM", want);
 		snprintf(denied[1], sizeof denied[1], "%s ENOSYS", want);
