@@ -15,4 +15,8 @@ out=$(sed -e 's#%{!shared: \(/[^ ]*\)/Scrt1\.o}#%{!shared: \1/rcrt1.o}#' \
 # Refuse a specs file these edits did not fit (a future musl-tools): better no build than a dynamic PIE.
 grep -q 'rcrt1\.o' <<<"$out" && grep -q -- '--no-dynamic-linker' <<<"$out" && ! grep -q -- '-dynamic-linker /' <<<"$out" ||
     { echo "musl-specs: $specs has an unexpected form; cannot derive static-pie specs" >&2; exit 1; }
-printf '%s\n\n' "$out"   # a spec ends at a blank line
+# A spec ends at a blank line, and the last one needs two more newlines: gcc's read_specs
+# looks one byte past the end of a file that ends right after a spec name's blank line
+# (the original ends with three newlines; `$(...)` dropped them). On x86_64 the stray byte
+# happened to be nonzero; natively on arm64 it is 0 and gcc says "specs file malformed".
+printf '%s\n\n\n' "$out"
