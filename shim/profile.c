@@ -18,6 +18,7 @@
 #include "emit.h"
 #include "exitcode.h"
 #include "log.h"
+#include "print.h"
 #include "verify.h"
 
 /* The architecture filters are compiled for: this machine's, or the build
@@ -49,7 +50,6 @@ uint32_t profile_arch(void)
 struct ctx {
 	const char *source;
 	struct ruleset rs;
-	json_object *out_syscalls; /* effective rules, OCI form */
 	bool failed;
 };
 
@@ -375,9 +375,9 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	} else {
 		return bad(c, "%s: \"names\" is missing", where);
 	}
-	json_object *kept = json_object_new_array();
 	size_t n = json_object_array_length(names);
 	int rc = 0;
+	r.group = (unsigned)index;
 	for (size_t i = 0; i < n && !rc; i++) {
 		json_object *v = json_object_array_get_idx(names, i);
 		if (!json_object_is_type(v, json_type_string)) {
@@ -385,23 +385,26 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 			break;
 		}
 		const char *sys = json_object_get_string(v);
-		json_object_array_add(kept, json_object_get(v));
 		int nr = seccomp_syscall_resolve_name(sys);
 		if (nr == __NR_SCMP_ERROR) {
 			/* As runc: a name this libseccomp does not know for this
-			 * architecture is skipped, so one profile serves many kernels. */
+			 * architecture is skipped, so one profile serves many kernels.
+			 * It stays in the rule set for printing (no number: the
+			 * emitters pass it by). */
 			log_warn("seccomp profile %s: unknown syscall \"%s\" skipped", c->source, sys);
-			continue;
-		}
-		/* The highest number per architecture, for runc's ENOSYS rule. */
-		for (unsigned a = 0; a < c->rs.narch; a++) {
-			int anr = ruleset_nr(c->rs.arch[a], sys);
-			if (anr >= 0 && anr > c->rs.max_nr[a]) /* negative: a pseudo number (socketcall) */
-				c->rs.max_nr[a] = anr;
-		}
-		if (strlen(sys) >= sizeof r.name) {
-			rc = bad(c, "%s: syscall name too long", where);
-			break;
+			if (strlen(sys) >= sizeof r.name)
+				continue;
+		} else {
+			/* The highest number per architecture, for runc's ENOSYS rule. */
+			for (unsigned a = 0; a < c->rs.narch; a++) {
+				int anr = ruleset_nr(c->rs.arch[a], sys);
+				if (anr >= 0 && anr > c->rs.max_nr[a]) /* negative: a pseudo number (socketcall) */
+					c->rs.max_nr[a] = anr;
+			}
+			if (strlen(sys) >= sizeof r.name) {
+				rc = bad(c, "%s: syscall name too long", where);
+				break;
+			}
 		}
 		strcpy(r.name, sys);
 		if (ruleset_add(&c->rs, &r))
@@ -409,21 +412,7 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	}
 	if (single)
 		json_object_put(single);
-	if (rc) {
-		json_object_put(kept);
-		return -1;
-	}
-	json_object *out = json_object_new_object();
-	json_object_object_add(out, "names", kept);
-	json_object *v;
-	json_object_object_get_ex(rule, "action", &v);
-	json_object_object_add(out, "action", json_object_get(v));
-	if ((act & 0xffff0000u) == SCMP_ACT_ERRNO(0) || (act & 0xffff0000u) == SCMP_ACT_TRACE(0))
-		json_object_object_add(out, "errnoRet", json_object_new_int64(err));
-	if (json_object_object_get_ex(rule, "args", &v) && !json_object_is_type(v, json_type_null))
-		json_object_object_add(out, "args", json_object_get(v));
-	json_object_array_add(c->out_syscalls, out);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 /* "SCMP_ARCH_X86_64" -> libseccomp's token. */
@@ -439,7 +428,7 @@ static uint32_t resolve_arch(const char *name)
 	return seccomp_arch_resolve_name(lower);
 }
 
-static int add_arch(struct ctx *c, const char *name, json_object *out_arches)
+static int add_arch(struct ctx *c, const char *name)
 {
 	uint32_t arch = resolve_arch(name);
 	if (!arch)
@@ -453,7 +442,6 @@ static int add_arch(struct ctx *c, const char *name, json_object *out_arches)
 		c->rs.arch[c->rs.narch] = arch;
 		c->rs.max_nr[c->rs.narch++] = -1;
 	}
-	json_object_array_add(out_arches, json_object_new_string(name));
 	return 0;
 }
 
@@ -467,10 +455,9 @@ static const char *native_arch_name(void)
 	return NULL;
 }
 
-static int load_arches(struct ctx *c, json_object *root, json_object *out)
+static int load_arches(struct ctx *c, json_object *root)
 {
-	json_object *list, *arches = json_object_new_array();
-	json_object_object_add(out, "architectures", arches);
+	json_object *list;
 	if (json_object_object_get_ex(root, "archMap", &list) && !json_object_is_type(list, json_type_null)) {
 		/* Docker: the entry for this machine brings its sub-architectures. */
 		if (!json_object_is_type(list, json_type_array))
@@ -486,7 +473,7 @@ static int load_arches(struct ctx *c, json_object *root, json_object *out)
 				return bad(c, "unknown architecture \"%s\"", json_object_get_string(a));
 			if (!native || strcmp(json_object_get_string(a), native))
 				continue;
-			if (add_arch(c, native, arches))
+			if (add_arch(c, native))
 				return -1;
 			if (json_object_object_get_ex(m, "subArchitectures", &subs) &&
 			    !json_object_is_type(subs, json_type_null)) {
@@ -496,7 +483,7 @@ static int load_arches(struct ctx *c, json_object *root, json_object *out)
 					json_object *s = json_object_array_get_idx(subs, j);
 					if (!json_object_is_type(s, json_type_string))
 						return bad(c, "archMap[%zu].subArchitectures must hold strings", i);
-					if (add_arch(c, json_object_get_string(s), arches))
+					if (add_arch(c, json_object_get_string(s)))
 						return -1;
 				}
 			}
@@ -504,10 +491,7 @@ static int load_arches(struct ctx *c, json_object *root, json_object *out)
 		return 0;
 	}
 	if (!json_object_object_get_ex(root, "architectures", &list) || json_object_is_type(list, json_type_null)) {
-		/* Native only: say which, so the printed profile is explicit. */
-		const char *native = native_arch_name();
-		if (native)
-			json_object_array_add(arches, json_object_new_string(native));
+		/* Native only (arch[0]): printed, so the printed profile is explicit. */
 		return 0;
 	}
 	if (!json_object_is_type(list, json_type_array))
@@ -516,14 +500,17 @@ static int load_arches(struct ctx *c, json_object *root, json_object *out)
 		json_object *a = json_object_array_get_idx(list, i);
 		if (!json_object_is_type(a, json_type_string))
 			return bad(c, "\"architectures\" must hold strings");
-		if (add_arch(c, json_object_get_string(a), arches))
+		if (add_arch(c, json_object_get_string(a)))
 			return -1;
 	}
 	return 0;
 }
 
-static int load_flags(struct ctx *c, json_object *root, json_object *out)
+static int load_flags(struct ctx *c, json_object *root)
 {
+	/* In print.c's bit order. TSYNC: the child is single-threaded when it installs. */
+	static const char *const known[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+					     "SECCOMP_FILTER_FLAG_TSYNC" };
 	json_object *list;
 	if (!json_object_object_get_ex(root, "flags", &list) || json_object_is_type(list, json_type_null))
 		return 0;
@@ -532,16 +519,17 @@ static int load_flags(struct ctx *c, json_object *root, json_object *out)
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *f = json_object_array_get_idx(list, i);
 		const char *name = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : "";
-		/* TSYNC: the child is single-threaded when it installs. */
-		if (strcmp(name, "SECCOMP_FILTER_FLAG_LOG") && strcmp(name, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") &&
-		    strcmp(name, "SECCOMP_FILTER_FLAG_TSYNC"))
+		unsigned k = 0;
+		while (k < sizeof known / sizeof *known && strcmp(name, known[k]))
+			k++;
+		if (k == sizeof known / sizeof *known)
 			return bad(c, "unknown or unsupported flag \"%s\"", name);
+		c->rs.flags |= 1u << k;
 	}
-	json_object_object_add(out, "flags", json_object_get(list));
 	return 0;
 }
 
-static int parse_root(struct ctx *c, json_object *root, json_object *eff)
+static int parse_root(struct ctx *c, json_object *root)
 {
 	/* OCI's fields; containers-common's defaultErrno; Docker's archMap;
 	 * security-profiles-operator's baseProfileName and disabled. */
@@ -564,8 +552,8 @@ static int parse_root(struct ctx *c, json_object *root, json_object *eff)
 	    (!json_object_is_type(v, json_type_boolean) || json_object_get_boolean(v)))
 		return bad(c, "\"disabled\" must be false: a disabled profile cannot be applied");
 
-	uint32_t def, def_errno;
-	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "defaultErrno", "top level", &def, &def_errno))
+	uint32_t def;
+	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "defaultErrno", "top level", &def, NULL))
 		return -1;
 	c->rs.default_action = def;
 	c->rs.enosys_above_max = def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
@@ -573,15 +561,9 @@ static int parse_root(struct ctx *c, json_object *root, json_object *eff)
 	c->rs.max_nr[0] = -1;
 	c->rs.narch = 1;
 
-	json_object_object_get_ex(root, "defaultAction", &v);
-	json_object_object_add(eff, "defaultAction", json_object_get(v));
-	if ((def & 0xffff0000u) == SCMP_ACT_ERRNO(0) || (def & 0xffff0000u) == SCMP_ACT_TRACE(0))
-		json_object_object_add(eff, "defaultErrnoRet", json_object_new_int64(def_errno));
-	if (load_arches(c, root, eff) || load_flags(c, root, eff))
+	if (load_arches(c, root) || load_flags(c, root))
 		return -1;
 
-	c->out_syscalls = json_object_new_array();
-	json_object_object_add(eff, "syscalls", c->out_syscalls);
 	json_object *list;
 	if (json_object_object_get_ex(root, "syscalls", &list) && !json_object_is_type(list, json_type_null)) {
 		if (!json_object_is_type(list, json_type_array))
@@ -633,16 +615,13 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 		}
 	}
 
-	json_object *eff = json_object_new_object();
-	int rc = parse_root(&c, root, eff);
+	int rc = parse_root(&c, root);
 	if (!rc && effective) {
-		const char *text = json_object_to_json_string_ext(
-			eff, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-		*effective = text ? strdup(text) : NULL;
+		/* Step 4, print (print.c): the rule set as OCI JSON. */
+		*effective = print_ruleset(&c.rs);
 		if (!*effective)
 			rc = bad(&c, "out of memory");
 	}
-	json_object_put(eff);
 	json_object_put(root);
 	if (rc) {
 		ruleset_free(&c.rs);

@@ -25,6 +25,7 @@ struct rule {
 	uint32_t action;          /* SCMP_ACT_* with its errno/trace value */
 	unsigned nargs;
 	bool any;                 /* conditions are alternatives (an index repeated: runc's reading) */
+	unsigned group;           /* the profile entry it came from (print merges its names) */
 	struct rule_arg args[RULE_MAX_ARGS];
 };
 
@@ -39,6 +40,9 @@ struct ruleset {
 	/* runc's rule: numbers above max_nr answer ENOSYS (set from the
 	 * profile's own default, kept by transformations). */
 	bool enosys_above_max;
+	/* The profile's flags, for printing: bit 0 SECCOMP_FILTER_FLAG_LOG, 1
+	 * SPEC_ALLOW, 2 TSYNC (accepted, not passed to seccomp(2)). */
+	unsigned flags;
 	struct rule *rules;
 	unsigned nrules, cap;
 };

@@ -1,0 +1,13 @@
+#ifndef SHIM_PRINT_H
+#define SHIM_PRINT_H
+
+/* Step 4, print: a rule set as OCI JSON, the effective profile
+ * (--print-profile, learn mode's base, --export-profile's input): Docker's
+ * includes and excludes resolved, errno names as numbers, one entry per
+ * profile entry that applies, names this libseccomp does not know kept. */
+#include "ruleset.h"
+
+/* Pretty-printed JSON text, malloc'd; NULL when out of memory. */
+char *print_ruleset(const struct ruleset *rs);
+
+#endif
