@@ -36,7 +36,8 @@ void filter_pair_free(struct filter_pair *f);
 
 /* Step 1, parse: OCI/Docker/Podman JSON -> a rule set (Docker's includes and
  * excludes resolved for a process without capabilities). EFFECTIVE as in
- * profile_compile: print_ruleset's text of the rule set (print.c). Returns 0 or EXIT_SECCOMP after one error line. */
+ * profile_compile: print_ruleset's text of the rule set (print.c).
+ * Returns 0 or EXIT_SECCOMP after one error line. */
 int profile_parse(const char *json, size_t len, const char *source, struct ruleset *out, char **effective);
 
 /* Steps 2-3, resolve and emit: the range program when the range emitter
