@@ -248,7 +248,7 @@ run_size() {
 		[ -x "$bin" ] || continue
 		timeout 30 strip -o "$tmp" "$bin" 2>/dev/null || cp "$bin" "$tmp"
 		printf '%s\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$bin")" "$(stat -c %s "$tmp")" \
-			"$(file -b "$bin" 2>/dev/null | grep -q 'statically linked' && echo static || echo dynamic)" >>"$RAW/size.tsv"
+			"$(file -b "$bin" 2>/dev/null | grep -Eq 'statically linked|static-pie linked' && echo static || echo dynamic)" >>"$RAW/size.tsv"
 	done <<EOF
 shim $SHIM
 tini-static $TINI
