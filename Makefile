@@ -36,7 +36,10 @@ ifeq ($(origin CC),default)
 CC = gcc -specs=$(B)/musl-static-pie.specs
 SPECS := $(B)/musl-static-pie.specs
 endif
-CFLAGS ?= -Os
+# Not `?=`: under .POSIX make's own default CFLAGS is -O1, so `?=` never applied.
+ifeq ($(origin CFLAGS),default)
+CFLAGS = -Os
+endif
 
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers -Wdate-time

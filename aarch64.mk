@@ -28,10 +28,16 @@ $(XGEN)/learn_data.h $(XGEN)/export_data.h: $(XGEN)/%: $(GEN)/%
 	@mkdir -p $(XGEN)
 	cp $< $@
 
-$(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(XGEN)/learn_data.h $(XGEN)/export_data.h $(X)/deps.stamp aarch64.mk
-	$(XCC) $(X_CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
-		-static $(LINK_HARDEN) -o $@.tmp $(SHIM_SRCS) $(X_LIBS)
-	aarch64-linux-gnu-strip --strip-all -R .comment $@.tmp
+# A static PIE like the x86_64 build: the private musl's specs with rcrt1.o (scripts/musl-specs.sh).
+$(X)/musl-static-pie.specs: scripts/musl-specs.sh $(X)/deps.stamp
+	bash scripts/musl-specs.sh $(XMUSL)/lib/musl-gcc.specs >$@.tmp && mv $@.tmp $@
+
+$(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(XGEN)/learn_data.h $(XGEN)/export_data.h $(X)/deps.stamp \
+		$(X)/musl-static-pie.specs aarch64.mk Makefile
+	aarch64-linux-gnu-gcc -mno-outline-atomics -specs=$(X)/musl-static-pie.specs $(X_CFLAGS) $(CFLAGS) \
+		-DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
+		-static-pie $(LINK_HARDEN) -o $@.debug $(SHIM_SRCS) $(X_LIBS)
+	aarch64-linux-gnu-strip --strip-all -R .comment -o $@.tmp $@.debug
 	mv $@.tmp $@
 	@stat -c 'aarch64 shim: %s bytes' $@
 

@@ -5,9 +5,15 @@
 # (absent from distroless images). The same specs with musl's rcrt1.o (the
 # self-relocating start file) and gcc's static-pie link options give a static
 # PIE: no interpreter, loaded at a random address, RELRO/BIND_NOW applied.
+#   musl-specs.sh [SPECS]   SPECS: musl's specs file (default: the one the host's musl-gcc uses;
+#                           the aarch64 cross build passes its own)
 set -euo pipefail
-wrapper=$(command -v musl-gcc) || { echo "musl-specs: musl-gcc not found (Debian package musl-tools)" >&2; exit 1; }
-specs=$(sed -n 's/.*-specs "\([^"]*\)".*/\1/p' "$wrapper")
+if [[ $# -ge 1 ]]; then
+    specs=$1
+else
+    wrapper=$(command -v musl-gcc) || { echo "musl-specs: musl-gcc not found (Debian package musl-tools)" >&2; exit 1; }
+    specs=$(sed -n 's/.*-specs "\([^"]*\)".*/\1/p' "$wrapper")
+fi
 [[ -r $specs ]] || { echo "musl-specs: cannot find musl's specs file in $wrapper" >&2; exit 1; }
 out=$(sed -e 's#%{!shared: \(/[^ ]*\)/Scrt1\.o}#%{!shared: \1/rcrt1.o}#' \
           -e 's#-dynamic-linker [^ ]* ##' \

@@ -74,6 +74,10 @@ for prof, names in (('default', ('enforce', 'complain')), ('pid1', ('enforce',))
 sys.exit(1 if bad else 0)
 EOF
 
+say "hardening of the aarch64 binary (tests/build/hardening.sh; --version under qemu-user)"
+HARDENING_RUNNER=$QEMU bash "$ROOT/tests/build/hardening.sh" "$X/shim" "$X/shim.debug" ||
+    die "the aarch64 binary lacks a hardening property the README claims"
+
 # ---------------------------------------------------------------- 2. the VM
 apt64_update
 KPKG=$(apt-cache "${APT64[@]}" depends linux-image-arm64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')

@@ -5,6 +5,7 @@
 # Then checks that the checker fails: a plain static, non-PIE, exec-stack, norelro,
 # canary-less binary must be refused on every count.
 #   hardening.sh BINARY UNSTRIPPED
+# HARDENING_RUNNER: a command to run BINARY with (qemu-aarch64-static for the aarch64 build).
 set -uo pipefail
 bin=$1 dbg=$2
 passed=0 failed=0
@@ -30,7 +31,7 @@ while read -r verdict name; do
     if [[ $verdict == ok ]]; then pass "${bin##*/}: $name"; else fail "${bin##*/}: $name"; fi
 done < <(claims "$bin" "$dbg")
 # It runs: static PIE needs no loader (and musl's rcrt1.o relocates it).
-if out=$(env -i "$bin" --version 2>&1) && grep -q . <<<"$out"; then pass "${bin##*/} --version runs"; else fail "${bin##*/} --version runs"; fi
+if out=$(env -i ${HARDENING_RUNNER:-} "$bin" --version 2>&1) && grep -q . <<<"$out"; then pass "${bin##*/} --version runs"; else fail "${bin##*/} --version runs"; fi
 
 # The static-pie specs end as gcc's parser needs (musl-specs.sh): three newlines, or gcc
 # reads past the end (natively on arm64: "specs file malformed").
