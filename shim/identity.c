@@ -162,33 +162,29 @@ static int cap_clear_all(void)
 	return (int)syscall(SYS_capset, &hdr, data);
 }
 
-/* One pass over every capability the kernel knows (PR_CAPBSET_READ fails
- * past the last): whether any is left in the bounding or ambient set. */
-static void scan_capabilities(bool *bounding_left, bool *ambient_left)
+/* Whether any capability is left in the bounding set: reads up to the first
+ * one held, or up to the kernel's last (PR_CAPBSET_READ fails past it). */
+static bool bounding_left(void)
 {
-	*bounding_left = *ambient_left = false;
 	for (int cap = 0; cap < 64; cap++) {
 		int in_bounding = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
 		if (in_bounding < 0)
-			break;
+			return false;
 		if (in_bounding)
-			*bounding_left = true;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0, 0) > 0)
-			*ambient_left = true;
+			return true;
 	}
+	return false;
 }
 
-/* Drops every capability still in the bounding set, up to the kernel's last
- * (PR_CAPBSET_READ fails past it); one already gone is skipped, since
- * dropping needs CAP_SETPCAP even for that. */
+/* Drops every capability from the bounding set, up to the kernel's last
+ * (EINVAL past it). Only called with CAP_SETPCAP, with which dropping one
+ * already gone succeeds: no read first, half the prctl calls of a start. */
 static int drop_bounding(void)
 {
 	for (int cap = 0; cap < 64; cap++) {
-		int in_bounding = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
-		if (in_bounding < 0)
-			return cap > 0 ? 0 : -1;
-		if (in_bounding && prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0))
-			return -1;
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) == 0)
+			continue;
+		return errno == EINVAL && cap > 0 ? 0 : -1;
 	}
 	return 0;
 }
@@ -240,11 +236,9 @@ static int verify(const struct identity *id, bool require_empty_bounding, bool r
 	for (int i = 0; i < 2; i++)
 		if (caps[i].effective || caps[i].permitted || caps[i].inheritable)
 			return mismatch("effective, permitted or inheritable capabilities remain");
-	bool bounding_left, ambient_left;
-	scan_capabilities(&bounding_left, &ambient_left);
-	if (ambient_left)
-		return mismatch("ambient capabilities remain");
-	if (bounding_left) {
+	/* No ambient check of its own: the kernel keeps ambient within permitted and
+	 * inheritable (capabilities(7)), both just seen empty. */
+	if (bounding_left()) {
 		if (require_empty_bounding)
 			return mismatch("the capability bounding set is not empty");
 		log_info("identity: capability bounding set not empty and cannot be changed (no CAP_SETPCAP); "
@@ -314,8 +308,7 @@ static int apply_as_root(struct identity *id)
 		return fail("getgroups");
 	bool uids_change = ru != id->uid || eu != id->uid || su != id->uid;
 	bool gids_change = rg != id->gid || eg != id->gid || sg != id->gid;
-	bool bounding_left, ambient_left;
-	scan_capabilities(&bounding_left, &ambient_left);
+	bool bounding = bounding_left();
 	bool setpcap = has_cap(caps, CAP_SETPCAP);
 	/* Without CAP_SETPCAP the bounding set stays. For a non-root target that
 	 * is inert: with no_new_privs, exec grants nothing beyond the (empty)
@@ -326,7 +319,7 @@ static int apply_as_root(struct identity *id)
 	/* Groups that are only the target gid stay when we may not clear them. */
 	bool keep_groups = ngroups > 0 && groups_only_gid && !setgid;
 	bool setgid_missing = (gids_change || (ngroups > 0 && !keep_groups)) && !setgid;
-	bool setpcap_missing = bounding_left && !setpcap && (id->uid == 0 || setuid_missing || setgid_missing);
+	bool setpcap_missing = bounding && !setpcap && (id->uid == 0 || setuid_missing || setgid_missing);
 	if (setuid_missing || setgid_missing || setpcap_missing)
 		return missing_caps(id, setuid_missing, setgid_missing, setpcap_missing);
 
@@ -334,7 +327,7 @@ static int apply_as_root(struct identity *id)
 		return fail("PR_GET_PDEATHSIG");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return fail("PR_SET_NO_NEW_PRIVS");
-	if (bounding_left && setpcap && drop_bounding())
+	if (bounding && setpcap && drop_bounding())
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
@@ -353,7 +346,7 @@ static int apply_as_root(struct identity *id)
 	/* A credential change clears the parent-death signal. */
 	if (pdeath && prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath, 0, 0, 0))
 		return fail("PR_SET_PDEATHSIG");
-	return verify(id, setpcap || !bounding_left, !keep_groups);
+	return verify(id, setpcap || !bounding, !keep_groups);
 }
 
 static int apply_unprivileged(struct identity *id)

@@ -884,6 +884,36 @@ static void root_start_with_only_setuid_setgid_setpcap(void **state)
 	assert_non_null(strstr(r.err, "identity: started as root without CAP_SETUID, which running as 65532:65532 needs"));
 }
 
+/* Ambient capabilities from the runtime (Podman gives a non-root --user its --cap-add
+ * as ambient) are gone in the child: for a uid 1000 start and a SHIM_USER=0 root start. */
+static void ambient_capabilities_are_cleared(void **state)
+{
+	(void)state;
+	struct result r;
+	char *as_1000[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+			    "/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups",
+			    "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--",
+			    (char *)shim, (char *)probe, "status", NULL };
+	run_env(as_1000, base_env, &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "1000", "1000");
+
+	char *env_root[16];
+	int e = 0;
+	for (int i = 0; base_env[i]; i++)
+		env_root[e++] = base_env[i];
+	env_root[e++] = "SHIM_USER=0";
+	env_root[e] = NULL;
+	char *as_root[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+			    "/usr/bin/setpriv", "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--",
+			    (char *)shim, (char *)probe, "status", NULL };
+	run_env(as_root, env_root, &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "0", "0");
+}
+
 static void numeric_uid_without_passwd_entry(void **state)
 {
 	(void)state;
@@ -2056,6 +2086,7 @@ int main(void)
 		cmocka_unit_test(pid1_is_unprivileged_and_confined),
 		cmocka_unit_test(chart_start_as_1000_runs_as_1000),
 		cmocka_unit_test(root_start_with_only_setuid_setgid_setpcap),
+		cmocka_unit_test(ambient_capabilities_are_cleared),
 		cmocka_unit_test(numeric_uid_without_passwd_entry),
 		cmocka_unit_test(explicit_root_target_warns),
 		cmocka_unit_test(names_resolve_from_passwd_and_group),
