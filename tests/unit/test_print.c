@@ -7,18 +7,6 @@
 #include "print.h"
 #include "profile.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	static char buf[1 << 20];
-	*len = fread(buf, 1, sizeof buf - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void assert_same_rules(const struct ruleset *a, const struct ruleset *b)
 {
 	assert_int_equal(a->default_action, b->default_action);

@@ -117,17 +117,6 @@ static void newer_syscalls_get_enosys_under_an_eperm_default(void **state)
 	filter_pair_free(&f);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("%s: %s (make test-deps installs it)", path, strerror(errno));
-	static char buf[1 << 20];
-	*len = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	return buf;
-}
-
 static int compile_file(const char *path, struct filter_pair *f, char **eff)
 {
 	size_t len;

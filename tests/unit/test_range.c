@@ -19,17 +19,6 @@
 #include "resolve.h"
 #include "verify.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	static char buf[1 << 20];
-	*len = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	return buf;
-}
-
 static void parse_file(const char *path, struct ruleset *rs)
 {
 	size_t len;

@@ -8,11 +8,25 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A whole file (profiles, fixtures) into a static buffer, NUL-terminated. */
+static inline char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("%s: %s (files under build/test-deps come from make test-deps)", path, strerror(errno));
+	static char buf[1 << 20];
+	*len = fread(buf, 1, sizeof buf - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
 
 /* Valgrind runs its client with its preload library. */
 static inline bool under_valgrind(void)
