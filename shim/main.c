@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -177,6 +178,13 @@ int main(int argc, char **argv)
 		log_error("%s: %s", child_env ? "signalfd" : "environment", strerror(errno));
 		return EXIT_SYSTEM;
 	}
+	/* Every descriptor PID 1 needs exists before the child starts: a failure
+	 * here runs nothing (bad-inputs row 67), none after the spawn. */
+	int timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timerfd < 0) {
+		log_error("timerfd_create: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
 
 	struct spawn_request req = {
 		.argv = cfg.command,
@@ -224,7 +232,7 @@ int main(int argc, char **argv)
 		.notify_fd = listener,
 		.on_notify = notify_handle,
 	};
-	rc = supervise(&opts, sigfd);
+	rc = supervise(&opts, sigfd, timerfd);
 	if (learning)
 		learn_finish();
 	return rc;

@@ -225,16 +225,9 @@ static void on_timer(struct state *s)
 	}
 }
 
-int supervise(const struct supervise_opts *opts, int sigfd)
+int supervise(const struct supervise_opts *opts, int sigfd, int timerfd)
 {
-	struct state s = { .opts = opts, .phase = RUNNING };
-
-	s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (s.timerfd < 0) {
-		log_error("timerfd_create: %s", strerror(errno));
-		(void)kill(opts->child, SIGKILL);
-		return EXIT_SYSTEM;
-	}
+	struct state s = { .opts = opts, .phase = RUNNING, .timerfd = timerfd };
 	struct pollfd pfd[3] = {
 		{ .fd = sigfd, .events = POLLIN },
 		{ .fd = s.timerfd, .events = POLLIN },

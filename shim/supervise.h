@@ -37,6 +37,6 @@ int supervise_exit_code(int wait_status);
 
 /* Runs the PID 1 loop until the main child and every descendant are gone;
  * returns the exit code. sigfd reads supervise_blocked_set(). */
-int supervise(const struct supervise_opts *opts, int sigfd);
+int supervise(const struct supervise_opts *opts, int sigfd, int timerfd);
 
 #endif
