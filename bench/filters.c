@@ -12,6 +12,9 @@
  *   filters RUNS ROUNDS RAW.tsv    (bench/run.sh: 300 9 build/bench/raw/filters_raw.tsv)
  *   filters --emit-bpf DIR         writes DIR/default-range.bpf and DIR/default-libseccomp.bpf in
  *                                  --compile-profile's format, for SHIM_SECCOMP=FILE (startup)
+ *   filters --load-time N FILE...  CPU time of loading each JSON profile in this process, N times
+ *                                  each, interleaved: the enforce program alone (what an enforce-mode
+ *                                  start builds) and both programs (what --compile-profile builds)
  *
  * Prints a markdown section on stdout; writes KEY<TAB>VALUE lines to RAW.tsv
  * for bench/summarize.py's issue table. Built by the Makefile
@@ -202,11 +205,57 @@ static void write_bpf(const char *dir, const char *name, const struct sock_fprog
 		die(path);
 }
 
+static double cpu_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* --load-time: profile_compile_range as filter_prepare calls it (parse,
+ * emit, verify), medians of N loads per file and variant, ABAB order. */
+static int load_time(int n, int nfiles, char **files)
+{
+	if (n < 1 || n > 1000)
+		return 64;
+	printf("| profile | enforce only: median ms [min-max] | both programs: median ms [min-max] | both / enforce |\n"
+	       "|---|---|---|---|\n");
+	for (int f = 0; f < nfiles; f++) {
+		FILE *in = fopen(files[f], "rb");
+		static char buf[1 << 20];
+		size_t len = in ? fread(buf, 1, sizeof buf, in) : 0;
+		if (!in || ferror(in) || fclose(in))
+			die(files[f]);
+		double *t[2] = { calloc((size_t)n, sizeof(double)), calloc((size_t)n, sizeof(double)) };
+		if (!t[0] || !t[1])
+			die("calloc");
+		for (int i = 0; i < 2 * n; i++) {
+			int v = (i & 1) ^ ((i >> 1) & 1); /* ABBA: A B B A A B B A ... */
+			struct filter_pair pair;
+			double t0 = cpu_ms();
+			if (profile_compile_range(buf, len, files[f], &pair, NULL, v ? PROFILE_BOTH : PROFILE_ENFORCE))
+				return 1;
+			t[v][i / 2] = cpu_ms() - t0;
+			filter_pair_free(&pair);
+		}
+		double m0 = pct(t[0], n, 50), m1 = pct(t[1], n, 50); /* sorts */
+		printf("| %s | %.1f [%.1f-%.1f] | %.1f [%.1f-%.1f] | %.2f |\n", files[f], m0, t[0][0], t[0][n - 1], m1,
+		       t[1][0], t[1][n - 1], m1 / m0);
+		free(t[0]);
+		free(t[1]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "--load-time")) {
+		log_set_level(LOG_LEVEL_ERROR);
+		return load_time(atoi(argv[2]), argc - 3, argv + 3);
+	}
 	bool emit = argc == 3 && !strcmp(argv[1], "--emit-bpf");
 	if (argc != 4 && !emit) {
-		fprintf(stderr, "usage: filters RUNS ROUNDS RAW.tsv | filters --emit-bpf DIR\n");
+		fprintf(stderr, "usage: filters RUNS ROUNDS RAW.tsv | filters --emit-bpf DIR | filters --load-time N FILE...\n");
 		return 64;
 	}
 	log_set_level(LOG_LEVEL_ERROR);

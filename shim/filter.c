@@ -223,8 +223,11 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 			out->kind = "json";
 			/* The range program, verified here against libseccomp's
 			 * (about 3 ms a program, README "Profiles at run time");
-			 * libseccomp's where the emitter does not apply or they differ. */
-			rc = profile_compile_range(data, len, setting, &out->owned, NULL);
+			 * libseccomp's where the emitter does not apply or they differ.
+			 * Only the program this mode installs: the other would double
+			 * the load time for nothing. */
+			rc = profile_compile_range(data, len, setting, &out->owned, NULL,
+						   mode == SECCOMP_MODE_ENFORCE ? PROFILE_ENFORCE : PROFILE_COMPLAIN);
 		}
 		free(data);
 		if (rc)
@@ -309,7 +312,7 @@ int filter_compile_file(const char *in, const char *out)
 		return EXIT_SECCOMP;
 	}
 	struct filter_pair pair;
-	int rc = profile_compile_range(data, len, in, &pair, NULL);
+	int rc = profile_compile_range(data, len, in, &pair, NULL, PROFILE_BOTH);
 	free(data);
 	if (rc)
 		return rc;

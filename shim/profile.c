@@ -671,23 +671,27 @@ int profile_emit(const struct ruleset *rs, const char *source, bool strict, stru
 }
 
 static int compile_with(const char *json, size_t len, const char *source, struct filter_pair *out,
-			char **effective, bool range)
+			char **effective, bool range, unsigned which)
 {
 	memset(out, 0, sizeof *out);
 	struct ruleset rs, complain;
 	int rc = profile_parse(json, len, source, &rs, effective);
 	if (rc)
 		return rc;
-	if (ruleset_complain(&rs, &complain)) {
-		log_error("seccomp profile %s: out of memory", source);
+	if ((which & PROFILE_ENFORCE) &&
+	    (range ? profile_emit(&rs, source, false, &out->enforce, &out->enforce_len)
+		   : emit_libseccomp(&rs, source, &out->enforce, &out->enforce_len)))
 		rc = EXIT_SECCOMP;
-	} else {
-		if (range ? profile_emit(&rs, source, false, &out->enforce, &out->enforce_len) ||
-				    profile_emit(&complain, source, false, &out->complain, &out->complain_len)
-			  : emit_libseccomp(&rs, source, &out->enforce, &out->enforce_len) ||
-				    emit_libseccomp(&complain, source, &out->complain, &out->complain_len))
+	if (!rc && (which & PROFILE_COMPLAIN)) {
+		if (ruleset_complain(&rs, &complain)) {
+			log_error("seccomp profile %s: out of memory", source);
 			rc = EXIT_SECCOMP;
-		ruleset_free(&complain);
+		} else {
+			if (range ? profile_emit(&complain, source, false, &out->complain, &out->complain_len)
+				  : emit_libseccomp(&complain, source, &out->complain, &out->complain_len))
+				rc = EXIT_SECCOMP;
+			ruleset_free(&complain);
+		}
 	}
 	ruleset_free(&rs);
 	if (rc) {
@@ -703,13 +707,13 @@ static int compile_with(const char *json, size_t len, const char *source, struct
 int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
 		    char **effective)
 {
-	return compile_with(json, len, source, out, effective, false);
+	return compile_with(json, len, source, out, effective, false, PROFILE_BOTH);
 }
 
 int profile_compile_range(const char *json, size_t len, const char *source, struct filter_pair *out,
-			  char **effective)
+			  char **effective, unsigned which)
 {
-	return compile_with(json, len, source, out, effective, true);
+	return compile_with(json, len, source, out, effective, true, which);
 }
 
 void filter_pair_free(struct filter_pair *f)

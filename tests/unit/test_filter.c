@@ -93,6 +93,42 @@ static void compiled_file_gives_the_same_filter_as_its_json(void **state)
 	unlink(json_path);
 }
 
+/* A JSON profile at start builds only the program its mode installs (each
+ * one costs a libseccomp compile and a check); --compile-profile writes both,
+ * and each mode's program is the one of that pair. */
+static void json_start_builds_only_the_program_of_its_mode(void **state)
+{
+	(void)state;
+	char json_path[64], bpf_path[80];
+	snprintf(json_path, sizeof json_path, "%s", write_temp(profile, strlen(profile)));
+	snprintf(bpf_path, sizeof bpf_path, "%s.bpf", json_path);
+	assert_int_equal(filter_compile_file(json_path, bpf_path), 0);
+	struct filter_setup pair, f;
+	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &pair), 0);
+	assert_non_null(pair.owned.enforce);
+	assert_non_null(pair.owned.complain);
+
+	assert_int_equal(filter_prepare(json_path, SECCOMP_MODE_ENFORCE, &f), 0);
+	assert_null(f.owned.complain);
+	assert_int_equal(f.owned.complain_len, 0);
+	assert_ptr_equal(f.prog.filter, f.owned.enforce);
+	assert_int_equal(f.prog.len, pair.owned.enforce_len);
+	assert_memory_equal(f.prog.filter, pair.owned.enforce, f.prog.len * sizeof *f.prog.filter);
+	filter_release(&f);
+
+	assert_int_equal(filter_prepare(json_path, SECCOMP_MODE_COMPLAIN, &f), 0);
+	assert_null(f.owned.enforce);
+	assert_int_equal(f.owned.enforce_len, 0);
+	assert_ptr_equal(f.prog.filter, f.owned.complain);
+	assert_int_equal(f.prog.len, pair.owned.complain_len);
+	assert_memory_equal(f.prog.filter, pair.owned.complain, f.prog.len * sizeof *f.prog.filter);
+	assert_int_not_equal(f.flags, 0);
+	filter_release(&f);
+	filter_release(&pair);
+	unlink(bpf_path);
+	unlink(json_path);
+}
+
 static void assert_file_holds(const char *path, const char *want)
 {
 	char buf[64] = { 0 };
@@ -216,7 +252,7 @@ static void embedded_default_is_seccomp_default_json(void **state)
 	size_t len = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	struct filter_pair pair;
-	assert_int_equal(profile_compile_range(buf, len, "seccomp/default.json", &pair, NULL), 0);
+	assert_int_equal(profile_compile_range(buf, len, "seccomp/default.json", &pair, NULL, PROFILE_BOTH), 0);
 	struct sock_fprog e, c;
 	filter_default(&e, &c);
 	assert_int_equal(pair.enforce_len, e.len);
@@ -305,6 +341,7 @@ int main(void)
 		cmocka_unit_test(learn_variant_reports_allowed_calls),
 		cmocka_unit_test(embedded_default_is_seccomp_default_json),
 		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),
+		cmocka_unit_test(json_start_builds_only_the_program_of_its_mode),
 		cmocka_unit_test(unreadable_inputs_are_refused),
 		cmocka_unit_test(compile_file_never_follows_a_planted_symlink),
 		cmocka_unit_test(pid1_filter_answers_eperm_and_enosys_above_its_highest),
