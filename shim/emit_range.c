@@ -1,9 +1,11 @@
-/* Step 3b, the range emitter: decision table -> BPF. The arch check (any
- * other ABI is killed, as libseccomp's bad-arch action), then a balanced
+/* Step 3b, the range emitter: decision tables -> BPF. The arch check (the
+ * profile's architectures, the target first; any other ABI is killed, as
+ * libseccomp's bad-arch action), then per architecture a block: a balanced
  * binary search over the maximal runs of syscall numbers with the same
- * decision, ending in one shared return per action, and a small program per
- * argument-checked syscall. An unconditional decision reads only arch and
- * nr, so the kernel's action cache keeps every unconditional ALLOW. */
+ * decision, a small program per argument-checked syscall, and one shared
+ * return per action (per block, so every jump stays within BPF's 255). An
+ * unconditional decision reads only arch and nr, so the kernel's action
+ * cache keeps every unconditional ALLOW. */
 #include "emit.h"
 
 #include <linux/audit.h>
@@ -77,10 +79,22 @@ static void load_word(struct asm_ *a, unsigned arg, bool high)
 	    (uint32_t)(offsetof(struct seccomp_data, args) + 8 * arg + (high ? 4 : 0)), 0, 0);
 }
 
-/* Jumps to T when condition C holds on the argument, else to F. TRUNC: the
- * kernel reads the low 32 bits only (the value is that word, zero-extended). */
-static void cond(struct asm_ *a, const struct rule_arg *c, bool trunc, int t, int f)
+/* Jumps to T when condition C holds on the argument, else to F. ARG32: a
+ * 32-bit ABI, where libseccomp compares the low word with the datum's low
+ * word. TRUNC: the kernel reads the low 32 bits only (the value is that
+ * word, zero-extended). A masked compare's datum is masked first, as
+ * libseccomp does. */
+static void cond(struct asm_ *a, const struct rule_arg *in, bool arg32, bool trunc, int t, int f)
 {
+	struct rule_arg m = *in;
+	if (m.op == SCMP_CMP_MASKED_EQ)
+		m.b &= m.a;
+	const struct rule_arg *c = &m;
+	if (arg32) {
+		m.a = (uint32_t)m.a;
+		m.b = (uint32_t)m.b;
+		trunc = true;
+	}
 	uint32_t alo = (uint32_t)c->a, ahi = (uint32_t)(c->a >> 32);
 	uint32_t blo = (uint32_t)c->b, bhi = (uint32_t)(c->b >> 32);
 	const uint16_t JEQ = BPF_JMP | BPF_JEQ | BPF_K, JGT = BPF_JMP | BPF_JGT | BPF_K,
@@ -169,17 +183,17 @@ static void cond(struct asm_ *a, const struct rule_arg *c, bool trunc, int t, in
 static void arg_program(struct asm_ *a, const struct table *t, unsigned nr)
 {
 	int fallthrough = ret_label(a, t->default_action);
-	for (unsigned i = 0; i < t->ncond[nr]; i++) {
-		const struct rule *r = &t->rs->rules[t->cond[nr][i]];
+	for (unsigned c = t->first[nr]; c; c = t->next[c - 1]) {
+		const struct rule *r = &t->rules[c - 1];
 		int match = ret_label(a, r->action);
-		int next_rule = i + 1 < t->ncond[nr] ? new_label(a) : fallthrough;
+		int next_rule = t->next[c - 1] ? new_label(a) : fallthrough;
 		for (unsigned k = 0; k < r->nargs; k++) {
 			bool last = k + 1 == r->nargs;
-			bool trunc = resolve_truncates(t->arch, nr, r->args[k].index);
+			bool trunc = !t->arg32 && resolve_truncates(t->arch, t->base + nr, r->args[k].index);
 			if (r->any)
-				cond(a, &r->args[k], trunc, match, last ? next_rule : NEXT);
+				cond(a, &r->args[k], t->arg32, trunc, match, last ? next_rule : NEXT);
 			else
-				cond(a, &r->args[k], trunc, last ? match : NEXT, next_rule);
+				cond(a, &r->args[k], t->arg32, trunc, last ? match : NEXT, next_rule);
 		}
 		if (next_rule != fallthrough)
 			place(a, next_rule);
@@ -187,8 +201,9 @@ static void arg_program(struct asm_ *a, const struct table *t, unsigned nr)
 }
 
 struct run {
-	uint32_t start;
-	bool args;     /* decided by the argument program of number start */
+	uint32_t start; /* the syscall number */
+	uint32_t index; /* its index in the table */
+	bool args;      /* decided by the argument program of that index */
 	uint32_t action;
 	int label;
 };
@@ -212,55 +227,117 @@ static int search(struct asm_ *a, const struct run *runs, unsigned lo, unsigned 
 	return here;
 }
 
-int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned short *len)
+/* The runs of T's decisions (starts absolute); an argument-checked number
+ * is a run of its own. Returns their count. */
+static unsigned make_runs(struct asm_ *a, const struct table *t, struct run *runs)
 {
-	static struct table t;
-	if (resolve(rs, &t))
-		return -1;
-	struct asm_ *a = calloc(1, sizeof *a);
-	static struct run runs[TABLE_NR + 1];
-	if (!a)
-		return -1;
-	int kill = ret_label(a, SCMP_ACT_KILL_PROCESS);
-
-	/* Runs of equal decisions; an argument-checked number is a run of its own. */
-	unsigned nruns = 0;
-	for (unsigned nr = 0; nr <= TABLE_NR; nr++) {
-		bool args = nr < TABLE_NR && t.ncond[nr];
-		uint32_t action = nr < TABLE_NR ? t.act[nr] : t.above;
-		struct run r = { .start = nr, .args = args, .action = action };
-		if (nruns && !args && !runs[nruns - 1].args && runs[nruns - 1].action == action)
+	unsigned n = 0;
+	for (uint32_t i = 0; i < TABLE_NR + t->nhigh; i++) {
+		bool args = i < TABLE_NR && t->ncond[i];
+		uint32_t start = i < TABLE_NR ? i : t->high[i - TABLE_NR].start;
+		uint32_t action = i < TABLE_NR ? t->act[i] : t->high[i - TABLE_NR].action;
+		if (n && !args && !runs[n - 1].args && runs[n - 1].action == action)
 			continue;
-		r.label = args ? new_label(a) : ret_label(a, action);
-		runs[nruns++] = r;
+		runs[n++] = (struct run){ .start = t->base + start, .index = start, .args = args, .action = action,
+					  .label = args ? new_label(a) : ret_label(a, action) };
 	}
+	return n;
+}
 
-	put(a, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
-	put(a, BPF_JMP | BPF_JEQ | BPF_K, t.arch, NEXT, kill);
-	put(a, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-	int x32 = -1;
-	if (t.arch == AUDIT_ARCH_X86_64) {
-		/* x32 numbers: killed, as libseccomp's x86_64 filter does, except
-		 * -1 (a syscall skipped by a tracer), which gets the default. */
-		x32 = new_label(a);
-		put(a, BPF_JMP | BPF_JGE | BPF_K, X32_BIT, x32, NEXT);
-	}
-	int root = search(a, runs, 0, nruns - 1);
-	if (nruns == 1 || a->label_at[root] < 0)
+/* The search over T's numbers (nr loaded; starts at label AT), its
+ * argument programs and the returns of the actions used since nret was
+ * reset. X32: the label of the check of numbers with x32's bit, or -1. */
+static void block(struct asm_ *a, const struct table *t, struct run *runs, int at, uint32_t default_action,
+		  int x32)
+{
+	unsigned n = make_runs(a, t, runs);
+	place(a, at);
+	int root = search(a, runs, 0, n - 1);
+	if (n == 1 || a->label_at[root] < 0)
 		put(a, BPF_JMP | BPF_JA, 0, root, root);
 	if (x32 >= 0) {
+		/* x32 not listed: its numbers are killed, as libseccomp's x86_64
+		 * filter does, except -1 (a syscall skipped by a tracer), which
+		 * gets the default. */
 		place(a, x32);
-		put(a, BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, ret_label(a, rs->default_action), kill);
+		put(a, BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, ret_label(a, default_action),
+		    ret_label(a, SCMP_ACT_KILL_PROCESS));
 	}
-	for (unsigned i = 0; i < nruns; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		if (!runs[i].args)
 			continue;
 		place(a, runs[i].label);
-		arg_program(a, &t, runs[i].start);
+		arg_program(a, t, runs[i].index);
 	}
 	for (unsigned i = 0; i < a->nret; i++) {
 		place(a, a->ret_label[i]);
 		put(a, BPF_RET | BPF_K, a->ret_action[i], 0, 0);
+	}
+	a->nret = 0;
+}
+
+int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned short *len)
+{
+	struct table *t = calloc(rs->narch, sizeof *t);
+	struct asm_ *a = calloc(1, sizeof *a);
+	struct run *runs = calloc(TABLE_NR + TABLE_MAX_HIGH, sizeof *runs);
+	int rc = -1, x32 = -1, x86_64 = -1;
+	if (!t || !a || !runs || !rs->narch)
+		goto out;
+	for (unsigned i = 0; i < rs->narch; i++) {
+		if (resolve(rs, i, &t[i]))
+			goto out;
+		if (t[i].arch == SCMP_ARCH_X32)
+			x32 = (int)i;
+		if (t[i].arch == SCMP_ARCH_X86_64)
+			x86_64 = (int)i;
+	}
+	if (x32 >= 0 && x86_64 < 0)
+		goto out; /* x32 alone: libseccomp's layout not reproduced */
+
+	/* Dispatch on the arch value: the target's block first; every other
+	 * listed ABI jumps to its own; anything else is killed. */
+	int at[RULESET_MAX_ARCH];
+	for (unsigned i = 0; i < rs->narch; i++)
+		at[i] = new_label(a);
+	put(a, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	bool alone = rs->narch == 1;
+	if (alone) {
+		put(a, BPF_JMP | BPF_JEQ | BPF_K, t[0].audit_arch, NEXT, ret_label(a, SCMP_ACT_KILL_PROCESS));
+	} else {
+		for (unsigned i = 0; i < rs->narch; i++) {
+			if ((int)i == x32)
+				continue;
+			if (i == 0) {
+				put(a, BPF_JMP | BPF_JEQ | BPF_K, t[i].audit_arch, at[i], NEXT);
+				continue;
+			}
+			int next = new_label(a);
+			put(a, BPF_JMP | BPF_JEQ | BPF_K, t[i].audit_arch, NEXT, next);
+			put(a, BPF_JMP | BPF_JA, 0, at[i], at[i]);
+			place(a, next);
+		}
+		put(a, BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS, 0, 0);
+	}
+
+	for (unsigned i = 0; i < rs->narch; i++) {
+		if ((int)i == x32)
+			continue;
+		int search_at = new_label(a), x32_check = -1;
+		place(a, at[i]);
+		put(a, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+		if ((int)i == x86_64 && x32 >= 0) {
+			int low = new_label(a);
+			put(a, BPF_JMP | BPF_JGE | BPF_K, X32_BIT, NEXT, low);
+			put(a, BPF_JMP | BPF_JA, 0, at[x32], at[x32]);
+			place(a, low);
+		} else if ((int)i == x86_64) {
+			x32_check = new_label(a);
+			put(a, BPF_JMP | BPF_JGE | BPF_K, X32_BIT, x32_check, NEXT);
+		}
+		block(a, &t[i], runs, search_at, rs->default_action, x32_check);
+		if ((int)i == x86_64 && x32 >= 0)
+			block(a, &t[x32], runs, at[x32], rs->default_action, -1);
 	}
 
 	/* Resolve labels; a jump beyond 255 instructions cannot be encoded. */
@@ -283,7 +360,6 @@ int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned sho
 			f->jf = (uint8_t)(jf - (int)i - 1);
 		}
 	}
-	int rc = -1;
 	if (!a->overflow && a->len <= BPF_MAXINSNS) {
 		*prog = malloc(a->len * sizeof **prog);
 		if (*prog) {
@@ -292,6 +368,9 @@ int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned sho
 			rc = 0;
 		}
 	}
+out:
+	free(runs);
 	free(a);
+	free(t);
 	return rc;
 }

@@ -354,5 +354,11 @@ int filter_compile_file(const char *in, const char *out)
 		log_error("%s: %s", out, strerror(err));
 		return EXIT_SYSTEM;
 	}
+	/* What was written, for the operator's record (and review). */
+	if (printf("%s: enforce %u instructions, complain %u\n", out, h.enforce_len, h.complain_len) < 0 ||
+	    fflush(stdout)) {
+		log_error("stdout: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
 	return 0;
 }

@@ -664,6 +664,14 @@ int profile_emit(const struct ruleset *rs, const char *source, bool strict, stru
 		*len = lib_len;
 		return 0;
 	}
+	/* Both decide alike: the shorter is installed (libseccomp's linear
+	 * list can be, for a profile that allows a handful of calls). */
+	if (lib_len < range_len) {
+		free(range);
+		*prog = lib;
+		*len = lib_len;
+		return 0;
+	}
 	free(lib);
 	*prog = range;
 	*len = range_len;

@@ -48,8 +48,9 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 
 /* Steps 2-3, resolve and emit: the range program when the range emitter
  * handles RS and verify_programs finds it deciding as libseccomp's program
- * does, else libseccomp's (STRICT: that is an error instead, for the build).
- * 0 or -1 after one error line; *PROG is malloc'd. */
+ * does (and it is not the longer of the two), else libseccomp's (STRICT: a
+ * range program that is missing or differs is an error instead, for the
+ * build). 0 or -1 after one error line; *PROG is malloc'd. */
 int profile_emit(const struct ruleset *rs, const char *source, bool strict, struct sock_filter **prog,
 		 unsigned short *len);
 

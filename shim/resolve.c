@@ -1,8 +1,14 @@
-/* Rule set -> per-number decision table for the target architecture. */
+/* Rule set -> per-number decision table of one architecture, read the way
+ * libseccomp reads the rules (db.c's db_rule_add, syscalls.c's
+ * abi_rule_add), so that the range program can decide as its program does. */
 #include "resolve.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define X32_BIT 0x40000000u
 
 /* Syscalls whose checked arguments the kernel truncates to 32 bits: socket
  * and socketpair take ints, personality an unsigned int, and legacy clone
@@ -23,44 +29,230 @@ bool resolve_truncates(uint32_t arch, uint32_t nr, unsigned arg)
 	return false;
 }
 
-int resolve(const struct ruleset *rs, struct table *t)
-{
-	if (rs->narch != 1)
-		return -1;
-	memset(t, 0, sizeof *t);
-	t->rs = rs;
-	t->arch = rs->arch[0];
-	t->default_action = rs->default_action;
-	long max = rs->max_nr[0];
-	bool enosys = rs->enosys_above_max && max >= 0;
-	if (max >= TABLE_NR)
-		return -1;
-	/* No rule: the default, or ENOSYS above the highest named (runc's rule). */
-	for (unsigned nr = 0; nr < TABLE_NR; nr++)
-		t->act[nr] = enosys && (long)nr > max ? SCMP_ACT_ERRNO(ENOSYS) : rs->default_action;
-	t->above = enosys ? SCMP_ACT_ERRNO(ENOSYS) : rs->default_action;
+/* The ABIs the range emitter knows: their arch value, number base and
+ * argument width as libseccomp's arch-*.c define them. None of them but
+ * i386 multiplexes socket and ipc calls. */
+static const struct {
+	uint32_t token, audit_arch, base;
+	bool arg32;
+} abis[] = {
+	{ SCMP_ARCH_X86_64, SCMP_ARCH_X86_64, 0, false },
+	{ SCMP_ARCH_X86, SCMP_ARCH_X86, 0, true },
+	{ SCMP_ARCH_X32, SCMP_ARCH_X86_64, X32_BIT, true },
+	{ SCMP_ARCH_AARCH64, SCMP_ARCH_AARCH64, 0, false },
+	{ SCMP_ARCH_ARM, SCMP_ARCH_ARM, 0, true },
+};
 
-	static bool uncond[TABLE_NR];
-	memset(uncond, 0, sizeof uncond);
+bool resolve_arch_supported(uint32_t arch)
+{
+	for (size_t i = 0; i < sizeof abis / sizeof *abis; i++)
+		if (abis[i].token == arch)
+			return true;
+	return false;
+}
+
+/* i386's socketcall(2) and ipc(2): libseccomp resolves their calls' names
+ * to pseudo numbers, then adds each rule twice: on the multiplexer with
+ * argument 0 == the call (replacing any condition on argument 0, keeping
+ * the others) and on the direct syscall (Linux 4.3+), unchanged. */
+#define SOCKETCALL 102
+#define IPC 117
+static bool mux_of(int pseudo, uint32_t *mux, uint32_t *call)
+{
+	if (pseudo <= -100 && pseudo >= -120) {
+		*mux = SOCKETCALL;
+		*call = (uint32_t)(-pseudo % 100);
+		return true;
+	}
+	if (pseudo <= -200 && pseudo >= -224) {
+		*mux = IPC;
+		*call = (uint32_t)(-pseudo % 200);
+		return true;
+	}
+	return false;
+}
+
+/* The direct numbers of the multiplexed calls on T's architecture:
+ * DIRECT[0][call] for socketcall's, DIRECT[1][call] for ipc's (-1: none).
+ * libseccomp has no name -> direct number lookup for them, so every number
+ * is looked up once per process (about 1 ms) and kept. */
+static void direct_nrs(const struct table *t, int direct[2][32])
+{
+	static uint32_t cached_arch;
+	static int cached[2][32];
+	if (cached_arch != t->arch) {
+		for (unsigned m = 0; m < 2; m++)
+			for (unsigned c = 0; c < 32; c++)
+				cached[m][c] = -1;
+		for (uint32_t nr = 0; nr < TABLE_NR; nr++) {
+			char *name = seccomp_syscall_resolve_num_arch(t->arch, (int)nr);
+			uint32_t mux, call;
+			if (name && mux_of(seccomp_syscall_resolve_name_arch(t->arch, name), &mux, &call) &&
+			    call < 32)
+				cached[mux == IPC][call] = (int)nr;
+			free(name);
+		}
+		cached_arch = t->arch;
+	}
+	memcpy(direct, cached, sizeof cached);
+}
+
+/* A condition libseccomp leaves out of the program because it always
+ * holds: a masked compare whose mask, at the ABI's width, is 0. */
+static bool no_op(const struct table *t, const struct rule_arg *c)
+{
+	uint64_t mask = t->arg32 ? (uint32_t)c->a : c->a;
+	return c->op == SCMP_CMP_MASKED_EQ && mask == 0;
+}
+
+/* The run of the numbers above TABLE_NR that index I falls in. */
+static unsigned high_run(const struct table *t, uint32_t i)
+{
+	unsigned r = 0;
+	while (r + 1 < t->nhigh && t->high[r + 1].start <= i)
+		r++;
+	return r;
+}
+
+/* Makes index I (>= TABLE_NR) start a run. */
+static int high_split(struct table *t, uint32_t i)
+{
+	unsigned r = high_run(t, i);
+	if (t->high[r].start == i)
+		return 0;
+	if (t->nhigh == TABLE_MAX_HIGH)
+		return -1;
+	memmove(&t->high[r + 2], &t->high[r + 1], (t->nhigh - r - 1) * sizeof *t->high);
+	t->nhigh++;
+	t->high[r + 1].start = i;
+	t->high[r + 1].action = t->high[r].action;
+	return 0;
+}
+
+/* Index I (>= TABLE_NR) decides ACTION: a run of its own. */
+static int high_set(struct table *t, uint32_t i, uint32_t action)
+{
+	if (high_split(t, i) || (i != UINT32_MAX && high_split(t, i + 1)))
+		return -1;
+	t->high[high_run(t, i)].action = action;
+	return 0;
+}
+
+/* db_rule_add's merging for one rule on index I: a syscall decided without
+ * conditions keeps its first such rule; an unconditional rule replaces the
+ * argument rules before it; argument rules accumulate in profile order. */
+static int add(struct table *t, uint32_t i, const struct rule *r)
+{
+	/* Conditions that always hold are left out: an AND of nothing but those,
+	 * or an OR with one of them, is unconditional. */
+	unsigned real = 0;
+	for (unsigned k = 0; k < r->nargs; k++)
+		real += !no_op(t, &r->args[k]);
+	bool conditional = r->any ? real == r->nargs && real > 0 : real > 0;
+	if (t->stub && (long)i > t->max)
+		return 0; /* the ENOSYS stub answers before the rules */
+	if (i >= TABLE_NR) {
+		if (conditional)
+			return -1;
+		return high_set(t, i, r->action);
+	}
+	if (t->uncond[i])
+		return 0;
+	if (!conditional) {
+		t->uncond[i] = true;
+		t->ncond[i] = t->first[i] = 0;
+		t->act[i] = r->action;
+		return 0;
+	}
+	if (t->nrules == TABLE_MAX_RULES)
+		return -1;
+	t->rules[t->nrules] = *r;
+	t->next[t->nrules++] = 0;
+	if (t->first[i])
+		t->next[t->last[i] - 1] = (unsigned char)t->nrules;
+	else
+		t->first[i] = (unsigned char)t->nrules;
+	t->last[i] = (unsigned char)t->nrules;
+	t->ncond[i]++;
+	return 0;
+}
+
+/* R as libseccomp adds it to multiplexer call CALL: OR'd conditions become
+ * one rule each, argument 0's condition becomes arg0 == CALL. */
+static int add_mux(struct table *t, uint32_t mux, uint32_t call, const struct rule *r)
+{
+	struct rule m = *r;
+	m.any = false;
+	m.args[0] = (struct rule_arg){ .index = 0, .op = SCMP_CMP_EQ, .a = call };
+	m.nargs = 1;
+	if (!r->any) {
+		for (unsigned k = 0; k < r->nargs; k++)
+			if (r->args[k].index != 0 && m.nargs < RULE_MAX_ARGS)
+				m.args[m.nargs++] = r->args[k];
+		return add(t, mux, &m);
+	}
+	for (unsigned k = 0; k < r->nargs; k++) {
+		m.nargs = 1;
+		if (r->args[k].index != 0)
+			m.args[m.nargs++] = r->args[k];
+		if (add(t, mux, &m))
+			return -1;
+	}
+	return 0;
+}
+
+int resolve(const struct ruleset *rs, unsigned a, struct table *t)
+{
+	memset(t, 0, offsetof(struct table, next));
+	size_t abi = 0;
+	while (abi < sizeof abis / sizeof *abis && abis[abi].token != rs->arch[a])
+		abi++;
+	if (a >= rs->narch || abi == sizeof abis / sizeof *abis)
+		return -1;
+	t->arch = abis[abi].token;
+	t->audit_arch = abis[abi].audit_arch;
+	t->base = abis[abi].base;
+	t->arg32 = abis[abi].arg32;
+	t->default_action = rs->default_action;
+
+	/* No rule: the default, or ENOSYS above the highest named (runc's rule). */
+	long max = rs->max_nr[a] >= 0 ? rs->max_nr[a] - (long)t->base : -1;
+	bool enosys = rs->enosys_above_max && max >= 0;
+	t->stub = enosys;
+	t->max = max;
+	uint32_t above = enosys ? SCMP_ACT_ERRNO(ENOSYS) : rs->default_action;
+	for (unsigned i = 0; i < TABLE_NR; i++)
+		t->act[i] = enosys && (long)i > max ? above : rs->default_action;
+	t->high[0].start = TABLE_NR;
+	t->high[0].action = enosys && max < TABLE_NR ? above : rs->default_action;
+	t->nhigh = 1;
+	if (enosys && max >= TABLE_NR && max < UINT32_MAX) {
+		t->high[1].start = (uint32_t)max + 1;
+		t->high[1].action = above;
+		t->nhigh = 2;
+	}
+
+	int direct[2][32];
+	bool have_direct = false;
 	for (unsigned i = 0; i < rs->nrules; i++) {
 		const struct rule *r = &rs->rules[i];
 		if (r->action == rs->default_action)
 			continue; /* changes nothing (libseccomp refuses it, runc skips it) */
 		int nr = ruleset_nr(t->arch, r->name);
+		uint32_t mux, call;
+		if (mux_of(nr, &mux, &call)) {
+			if (!have_direct)
+				direct_nrs(t, direct);
+			have_direct = true;
+			int d = call < 32 ? direct[mux == IPC][call] : -1;
+			if (add_mux(t, mux, call, r) || (d >= 0 && add(t, (uint32_t)d, r)))
+				return -1;
+			continue;
+		}
 		if (nr < 0)
 			continue; /* not on this architecture */
-		if (nr >= TABLE_NR)
+		if ((uint32_t)nr < t->base || add(t, (uint32_t)nr - t->base, r))
 			return -1;
-		if (!r->nargs) {
-			if (t->ncond[nr] || (uncond[nr] && t->act[nr] != r->action))
-				return -1;
-			uncond[nr] = true;
-			t->act[nr] = r->action;
-		} else {
-			if (uncond[nr] || t->ncond[nr] == TABLE_MAX_COND)
-				return -1;
-			t->cond[nr][t->ncond[nr]++] = (unsigned short)i;
-		}
 	}
 	return 0;
 }

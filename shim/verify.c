@@ -29,8 +29,8 @@ static int compare(const struct sock_filter *lib, unsigned lib_len, const struct
 	return -1;
 }
 
-/* Values worth trying for an argument of syscall NR. */
-static size_t grid(const struct ruleset *rs, const int *rule_nr, uint32_t nr, uint64_t *v, size_t cap)
+/* Values worth trying for an argument of table index AT. */
+static size_t grid(const struct table *t, uint32_t at, uint64_t *v, size_t cap)
 {
 	size_t n = 0;
 #define ADD(x)                                   \
@@ -61,10 +61,8 @@ static size_t grid(const struct ruleset *rs, const int *rule_nr, uint32_t nr, ui
 						0x100000000ull, 0x100000008ull, 0xffffffffffffffffull };
 	for (size_t i = 0; i < sizeof personality / sizeof *personality; i++)
 		ADD(personality[i]);
-	for (unsigned i = 0; i < rs->nrules; i++) {
-		const struct rule *r = &rs->rules[i];
-		if (rule_nr[i] != (int)nr)
-			continue;
+	for (unsigned c = at < TABLE_NR ? t->first[at] : 0; c; c = t->next[c - 1]) {
+		const struct rule *r = &t->rules[c - 1];
 		for (unsigned k = 0; k < r->nargs; k++) {
 			uint64_t x[] = { r->args[k].a, r->args[k].b };
 			for (int j = 0; j < 2; j++) {
@@ -80,63 +78,92 @@ static size_t grid(const struct ruleset *rs, const int *rule_nr, uint32_t nr, ui
 	return n;
 }
 
-int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
-		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
+/* Numbers worth trying on every arch value: all of the table's range, with
+ * and without x32's bit, and the boundaries above it. */
+static int numbers(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
+		   const struct sock_filter *range, unsigned range_len, const struct table *tables, char *why,
+		   size_t why_len)
 {
-	uint32_t target = rs->arch[0];
-	for (size_t a = 0; a < sizeof arch_values / sizeof *arch_values; a++) {
-		for (int pass = 0; pass < 2; pass++) {
-			if (pass == 1 && target != AUDIT_ARCH_X86_64)
-				break;
-			uint32_t base = pass ? X32_BIT : 0;
-			for (uint32_t i = 0; i < 1024 + 2; i++) {
-				uint32_t nr = i < 1024 ? base | i : i == 1024 ? 0xffffffffu : 0x7fffffffu;
-				struct seccomp_data d = { .nr = (int)nr, .arch = arch_values[a] };
-				if (compare(lib, lib_len, range, range_len, &d, &d, why, why_len))
-					return -1;
-			}
+	uint32_t extra[2 + RULESET_MAX_ARCH * (3 + 3 * TABLE_MAX_HIGH)];
+	size_t nextra = 0;
+	extra[nextra++] = 0xffffffffu;
+	extra[nextra++] = 0x7fffffffu;
+	for (unsigned a = 0; a < rs->narch; a++) {
+		const struct table *t = &tables[a];
+		long max = rs->max_nr[a];
+		for (long d = -1; d <= 1; d++)
+			extra[nextra++] = (uint32_t)(max + d);
+		for (unsigned h = 0; h < t->nhigh; h++)
+			for (uint32_t d = 0; d < 3; d++)
+				extra[nextra++] = t->base + t->high[h].start + d - 1;
+	}
+	uint32_t archs[sizeof arch_values / sizeof *arch_values + RULESET_MAX_ARCH];
+	size_t narchs = 0;
+	for (size_t a = 0; a < sizeof arch_values / sizeof *arch_values; a++)
+		archs[narchs++] = arch_values[a];
+	for (unsigned a = 0; a < rs->narch; a++)
+		archs[narchs++] = tables[a].audit_arch;
+	for (size_t a = 0; a < narchs; a++) {
+		for (uint32_t i = 0; i < 2 * TABLE_NR + nextra; i++) {
+			uint32_t nr = i < TABLE_NR ? i : i < 2 * TABLE_NR ? X32_BIT | (i - TABLE_NR) : extra[i - 2 * TABLE_NR];
+			struct seccomp_data d = { .nr = (int)nr, .arch = archs[a] };
+			if (compare(lib, lib_len, range, range_len, &d, &d, why, why_len))
+				return -1;
 		}
 	}
-	/* Arguments, on the target architecture, for every syscall that has
-	 * argument rules and the four whose arguments the kernel truncates. */
+	return 0;
+}
+
+/* Arguments, on each of the filter's architectures, for every syscall that
+ * has argument rules there and, on 64-bit ABIs, those whose arguments the
+ * kernel truncates. */
+static int arguments(const struct sock_filter *lib, unsigned lib_len, const struct sock_filter *range,
+		     unsigned range_len, const struct table *t, char *why, size_t why_len)
+{
 	static uint64_t values[1024];
-	static bool checked[1024];
-	memset(checked, 0, sizeof checked);
-	int *rule_nr = malloc((rs->nrules + 1) * sizeof *rule_nr);
-	if (!rule_nr) {
-		snprintf(why, why_len, "out of memory");
-		return -1;
-	}
-	for (unsigned i = 0; i < rs->nrules; i++) {
-		rule_nr[i] = ruleset_nr(target, rs->rules[i].name);
-		if (rs->rules[i].nargs && rule_nr[i] >= 0 && rule_nr[i] < 1024)
-			checked[rule_nr[i]] = true;
-	}
 	static const char *const truncating[] = { "socket", "socketpair", "clone", "personality" };
-	for (size_t i = 0; i < sizeof truncating / sizeof *truncating; i++) {
-		int nr = ruleset_nr(target, truncating[i]);
-		if (nr >= 0 && nr < 1024)
-			checked[nr] = true;
-	}
-	int rc = 0;
-	for (uint32_t nr = 0; nr < 1024 && !rc; nr++) {
-		if (!checked[nr])
+	for (uint32_t i = 0; i < TABLE_NR; i++) {
+		bool checked = t->ncond[i] > 0;
+		for (size_t k = 0; k < sizeof truncating / sizeof *truncating && !t->arg32; k++)
+			checked |= ruleset_nr(t->arch, truncating[k]) == (int)(t->base + i);
+		if (!checked)
 			continue;
-		size_t n = grid(rs, rule_nr, nr, values, sizeof values / sizeof *values);
-		for (unsigned arg = 0; arg < 6 && !rc; arg++) {
-			bool trunc = resolve_truncates(target, nr, arg);
-			for (size_t k = 0; k < n && !rc; k++) {
-				struct seccomp_data d = { .nr = (int)nr, .arch = target };
+		size_t n = grid(t, i, values, sizeof values / sizeof *values);
+		for (unsigned arg = 0; arg < 6; arg++) {
+			bool trunc = !t->arg32 && resolve_truncates(t->arch, t->base + i, arg);
+			for (size_t k = 0; k < n; k++) {
+				struct seccomp_data d = { .nr = (int)(t->base + i), .arch = t->audit_arch };
 				d.args[arg] = values[k];
 				struct seccomp_data seen = d;
 				if (trunc)
 					seen.args[arg] &= 0xffffffffu;
-				rc = compare(lib, lib_len, range, range_len, &d, &seen, why, why_len);
+				if (compare(lib, lib_len, range, range_len, &d, &seen, why, why_len))
+					return -1;
 			}
 		}
 	}
-	free(rule_nr);
-	if (rc)
-		return -1;
 	return 0;
+}
+
+int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
+		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
+{
+	struct table *tables = calloc(rs->narch ? rs->narch : 1, sizeof *tables);
+	if (!tables) {
+		snprintf(why, why_len, "out of memory");
+		return -1;
+	}
+	int rc = 0;
+	for (unsigned a = 0; a < rs->narch && !rc; a++)
+		if (resolve(rs, a, &tables[a])) {
+			snprintf(why, why_len, "architecture 0x%08x: outside what the range emitter handles",
+				 (unsigned)rs->arch[a]);
+			rc = -1;
+		}
+	if (!rc)
+		rc = numbers(rs, lib, lib_len, range, range_len, tables, why, why_len);
+	for (unsigned a = 0; a < rs->narch && !rc; a++)
+		rc = arguments(lib, lib_len, range, range_len, &tables[a], why, why_len);
+	free(tables);
+	return rc;
 }

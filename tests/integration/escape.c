@@ -9,6 +9,11 @@
  *                   returns (under the filter the process must be killed).
  *   escape x32      getpid with __X32_SYSCALL_BIT; prints "x32 survived" if it
  *                   returns (under the filter the process must be killed).
+ *   escape int80 NR [A0 [A1 [A2]]]
+ *                   i386 syscall NR via `int $0x80`; prints "int80 NR = RET"
+ *                   (RET the raw return: -errno on failure).
+ *   escape x32 NR   x32 syscall NR (the bit added), no arguments; prints
+ *                   "x32 NR = RET" (-errno on failure).
  *   escape threads  starts and joins 4 pthreads; prints "threads ok" (with
  *                   glibc this exercises the clone3 -> ENOSYS -> clone
  *                   fallback; musl always uses clone).
@@ -395,6 +400,33 @@ static int cmd_int80(void)
 #endif
 }
 
+/* One i386 or x32 call by number, for checking a multi-architecture
+ * profile's decisions in the kernel. Only harmless numbers are passed by
+ * the tests (getpid, unshare(0), socketcall with a NULL argument block). */
+static int cmd_raw(const char *abi, int argc, char **argv)
+{
+#if defined(__x86_64__)
+    long nr = strtol(argv[0], NULL, 0), a[3] = { 0, 0, 0 }, ret;
+    for (int i = 1; i < argc && i < 4; i++)
+        a[i - 1] = strtol(argv[i], NULL, 0);
+    if (strcmp(abi, "int80") == 0)
+        __asm__ volatile("int $0x80"
+                         : "=a"(ret)
+                         : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2])
+                         : "memory", "cc", "r8", "r9", "r10", "r11");
+    else
+        ret = syscall(__X32_SYSCALL_BIT | nr) < 0 ? -errno : 0;
+    /* syscall() gives -1 and errno for x32: print -errno, or 0. */
+    printf("%s %ld = %ld\n", abi, nr, ret);
+    return 0;
+#else
+    (void)argc;
+    (void)argv;
+    printf("%s unsupported\n", abi);
+    return 2;
+#endif
+}
+
 static int cmd_x32(void)
 {
 #if defined(__x86_64__)
@@ -550,6 +582,8 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : "";
     if (strcmp(cmd, "list") == 0)
         return cmd_list();
+    if ((strcmp(cmd, "int80") == 0 || strcmp(cmd, "x32") == 0) && argc > 2)
+        return cmd_raw(cmd, argc - 2, argv + 2);
     if (strcmp(cmd, "int80") == 0)
         return cmd_int80();
     if (strcmp(cmd, "x32") == 0)

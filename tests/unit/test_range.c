@@ -64,13 +64,146 @@ static void embedded_profiles_compress_and_verify(void **state)
 	n = range_verified(&rs, &lib);
 	print_message("pid1: range %u, libseccomp %u\n", n, lib);
 	ruleset_free(&rs);
-	/* Podman's real profile is native-only after its archMap? No: it
-	 * brings x86 and x32, which the range emitter leaves to libseccomp. */
-	parse_file("build/test-deps/podman-seccomp.json", &rs);
+}
+
+/* Docker's and Podman's real profiles, as --compile-profile and a runtime
+ * JSON profile take them: several architectures (x86_64 with x86 and x32;
+ * aarch64 with arm), i386's multiplexed socket and ipc calls, arm's private
+ * numbers above the table. Every variant the shim installs is the range
+ * program, verified decision by decision against libseccomp's. */
+static void docker_and_podman_profiles_compress_and_verify(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "build/test-deps/moby-default.json",
+					     "build/test-deps/podman-seccomp.json" };
+	static const char *const arches[] = { "x86_64", "aarch64" };
+	static const char *const keep[] = { "read", "futex" };
+	for (size_t a = 0; a < 2; a++) {
+		assert_int_equal(profile_set_arch(arches[a]), 0);
+		for (size_t f = 0; f < 2; f++) {
+			struct ruleset rs, complain, learn;
+			unsigned lib;
+			parse_file(files[f], &rs);
+			assert_int_equal(rs.narch, a == 0 ? 3 : 2);
+			unsigned n = range_verified(&rs, &lib);
+			print_message("%s on %s: range %u, libseccomp %u\n", files[f], arches[a], n, lib);
+			assert_true(n * 2 < lib);
+			assert_int_equal(ruleset_complain(&rs, &complain), 0);
+			n = range_verified(&complain, &lib);
+			print_message("  complain: range %u, libseccomp %u\n", n, lib);
+			assert_int_equal(ruleset_learn(&rs, keep, 2, &learn), 0);
+			n = range_verified(&learn, &lib);
+			print_message("  learn: range %u, libseccomp %u\n", n, lib);
+			ruleset_free(&learn);
+			ruleset_free(&complain);
+			ruleset_free(&rs);
+		}
+	}
+	assert_int_equal(profile_set_arch("x86_64"), 0);
+}
+
+/* A profile of JSON text, for the tests below. */
+static void parse_text(const char *json, struct ruleset *rs)
+{
+	assert_int_equal(profile_parse(json, strlen(json), "test", rs, NULL), 0);
+}
+
+static uint32_t run(const struct sock_filter *p, unsigned len, uint32_t arch, uint32_t nr, uint64_t a0)
+{
+	struct seccomp_data d = { .nr = (int)nr, .arch = arch, .args = { a0 } };
+	return emulate(p, len, &d);
+}
+
+/* i386 as libseccomp compiles it: a rule on a socket call holds on the
+ * direct syscall (socket is 359) with its conditions, and on socketcall(2)
+ * (102) for that call only, where argument 0 is the call number, so the
+ * rule's condition on argument 0 is replaced, not kept. (clone3, i386's
+ * 435, keeps the direct calls below runc's ENOSYS rule.) */
+static void i386_socket_rules_hold_on_socketcall_and_the_direct_call(void **state)
+{
+	(void)state;
+	struct ruleset rs;
+	parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86_64\", "
+		   "\"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": [\"socket\"], \"action\": "
+		   "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}, "
+		   "{\"names\": [\"semget\", \"getpid\", \"clone3\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		   &rs);
 	struct sock_filter *p;
 	unsigned short len;
-	assert_int_equal(emit_range(&rs, &p, &len), -1);
+	assert_int_equal(profile_emit(&rs, "test", true, &p, &len), 0);
+	const uint32_t i386 = AUDIT_ARCH_I386, eperm = SCMP_ACT_ERRNO(EPERM);
+	assert_int_equal(run(p, len, i386, 359, 1), SCMP_ACT_ALLOW); /* socket(AF_UNIX) */
+	assert_int_equal(run(p, len, i386, 359, 2), eperm);          /* socket(AF_INET) */
+	assert_int_equal(run(p, len, i386, 102, 1), SCMP_ACT_ALLOW); /* socketcall(SYS_SOCKET) */
+	assert_int_equal(run(p, len, i386, 102, 2), eperm);          /* socketcall(SYS_BIND) */
+	assert_int_equal(run(p, len, i386, 117, 2), SCMP_ACT_ALLOW); /* ipc(SEMGET) */
+	assert_int_equal(run(p, len, i386, 117, 1), eperm);          /* ipc(SEMOP) */
+	assert_int_equal(run(p, len, i386, 20, 0), SCMP_ACT_ALLOW);  /* getpid */
+	assert_int_equal(run(p, len, AUDIT_ARCH_X86_64, 39, 0), SCMP_ACT_ALLOW);
+	assert_int_equal(run(p, len, AUDIT_ARCH_X86_64, 41, 2), eperm);
+	assert_int_equal(run(p, len, AUDIT_ARCH_AARCH64, 39, 0), SCMP_ACT_KILL_PROCESS);
+	free(p);
 	ruleset_free(&rs);
+	/* With nothing named above 358 on i386, runc's ENOSYS rule answers the
+	 * direct call before any rule (libc then falls back to socketcall). */
+	parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86_64\", "
+		   "\"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": [\"socket\", \"getpid\"], \"action\": "
+		   "\"SCMP_ACT_ALLOW\"}]}",
+		   &rs);
+	assert_int_equal(profile_emit(&rs, "test", true, &p, &len), 0);
+	assert_int_equal(run(p, len, i386, 359, 1), SCMP_ACT_ERRNO(ENOSYS));
+	assert_int_equal(run(p, len, i386, 102, 1), SCMP_ACT_ERRNO(ENOSYS));
+	assert_int_equal(run(p, len, i386, 20, 0), SCMP_ACT_ALLOW);
+	free(p);
+	ruleset_free(&rs);
+}
+
+/* libseccomp's merging of rules on one syscall, which the table follows: an
+ * unconditional rule replaces the argument rules before it, and argument
+ * rules after an unconditional one change nothing. */
+static void rules_on_one_syscall_merge_as_libseccomp_merges_them(void **state)
+{
+	(void)state;
+	struct ruleset rs;
+	parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+		   "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, "
+		   "\"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]},"
+		   "{\"names\": [\"personality\", \"socket\"], \"action\": \"SCMP_ACT_LOG\"},"
+		   "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, "
+		   "\"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+		   &rs);
+	struct sock_filter *p;
+	unsigned short len;
+	assert_int_equal(profile_emit(&rs, "test", true, &p, &len), 0);
+	const uint32_t x86_64 = AUDIT_ARCH_X86_64;
+	assert_int_equal(run(p, len, x86_64, SYS_personality, 8), SCMP_ACT_LOG);
+	assert_int_equal(run(p, len, x86_64, SYS_personality, 0), SCMP_ACT_LOG);
+	assert_int_equal(run(p, len, x86_64, SYS_socket, 1), SCMP_ACT_LOG);
+	free(p);
+	ruleset_free(&rs);
+}
+
+/* arm's private syscalls (cacheflush 0xf0002 ...) lie far above the table:
+ * runs of their own, and runc's ENOSYS rule starts above the highest. */
+static void arm_private_numbers_are_runs_of_their_own(void **state)
+{
+	(void)state;
+	assert_int_equal(profile_set_arch("aarch64"), 0);
+	struct ruleset rs;
+	parse_file("build/test-deps/moby-default.json", &rs);
+	struct sock_filter *p;
+	unsigned short len;
+	assert_int_equal(profile_emit(&rs, "moby", true, &p, &len), 0);
+	const uint32_t arm = AUDIT_ARCH_ARM;
+	assert_int_equal(run(p, len, arm, 0xf0002, 0), SCMP_ACT_ALLOW); /* cacheflush */
+	assert_int_equal(run(p, len, arm, 0xf0005, 0), SCMP_ACT_ALLOW); /* set_tls */
+	assert_int_equal(run(p, len, arm, 0xf0004, 0), SCMP_ACT_ERRNO(EPERM)); /* usr32 */
+	assert_int_equal(run(p, len, arm, 0xf0006, 0), SCMP_ACT_ERRNO(ENOSYS));
+	assert_int_equal(run(p, len, arm, 0x1000, 0), SCMP_ACT_ERRNO(EPERM));
+	assert_int_equal(run(p, len, AUDIT_ARCH_AARCH64, 172, 0), SCMP_ACT_ALLOW); /* getpid */
+	free(p);
+	ruleset_free(&rs);
+	assert_int_equal(profile_set_arch("x86_64"), 0);
 }
 
 /* The embedded programs are the range programs. */
@@ -338,6 +471,10 @@ int main(void)
 	log_set_level(LOG_LEVEL_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(embedded_profiles_compress_and_verify),
+		cmocka_unit_test(docker_and_podman_profiles_compress_and_verify),
+		cmocka_unit_test(i386_socket_rules_hold_on_socketcall_and_the_direct_call),
+		cmocka_unit_test(rules_on_one_syscall_merge_as_libseccomp_merges_them),
+		cmocka_unit_test(arm_private_numbers_are_runs_of_their_own),
 		cmocka_unit_test(complain_allows_only_the_bootstrap_calls),
 		cmocka_unit_test(embedded_default_is_the_range_program),
 		cmocka_unit_test(unconditional_allows_read_no_argument),
