@@ -143,39 +143,54 @@ static void cond(struct asm_ *a, const struct rule_arg *in, bool arg32, bool tru
 			return;
 		}
 	}
-	/* 64-bit: the high words decide unless equal, then the low words. */
+	/* 64-bit: the high words decide unless equal, then the low words. A
+	 * target that is the next condition must skip this one's low-word
+	 * compare: it gets a label after it. */
+	int after = -1;
+	if (t == NEXT || f == NEXT) {
+		after = new_label(a);
+		t = t == NEXT ? after : t;
+		f = f == NEXT ? after : f;
+	}
 	load_word(a, c->index, true);
 	switch (c->op) {
 	case SCMP_CMP_EQ:
 		put(a, JEQ, ahi, NEXT, f);
 		load_word(a, c->index, false);
-		return put(a, JEQ, alo, t, f);
+		put(a, JEQ, alo, t, f);
+		break;
 	case SCMP_CMP_NE:
 		put(a, JEQ, ahi, NEXT, t);
 		load_word(a, c->index, false);
-		return put(a, JEQ, alo, f, t);
+		put(a, JEQ, alo, f, t);
+		break;
 	case SCMP_CMP_GT:
 	case SCMP_CMP_GE:
 		put(a, JGT, ahi, t, NEXT);
 		put(a, JEQ, ahi, NEXT, f);
 		load_word(a, c->index, false);
-		return put(a, c->op == SCMP_CMP_GT ? JGT : JGE, alo, t, f);
+		put(a, c->op == SCMP_CMP_GT ? JGT : JGE, alo, t, f);
+		break;
 	case SCMP_CMP_LT:
 	case SCMP_CMP_LE:
 		put(a, JGT, ahi, f, NEXT);
 		put(a, JEQ, ahi, NEXT, t);
 		load_word(a, c->index, false);
-		return put(a, c->op == SCMP_CMP_LT ? JGE : JGT, alo, f, t);
+		put(a, c->op == SCMP_CMP_LT ? JGE : JGT, alo, f, t);
+		break;
 	case SCMP_CMP_MASKED_EQ:
 		put(a, BPF_ALU | BPF_AND | BPF_K, ahi, 0, 0);
 		put(a, JEQ, bhi, NEXT, f);
 		load_word(a, c->index, false);
 		put(a, BPF_ALU | BPF_AND | BPF_K, alo, 0, 0);
-		return put(a, JEQ, blo, t, f);
+		put(a, JEQ, blo, t, f);
+		break;
 	default:
 		a->overflow = true;
 		return;
 	}
+	if (after >= 0)
+		place(a, after);
 }
 
 /* The argument program of NR: its rules in profile order, the first that

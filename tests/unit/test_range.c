@@ -183,6 +183,40 @@ static void rules_on_one_syscall_merge_as_libseccomp_merges_them(void **state)
 	ruleset_free(&rs);
 }
 
+/* A condition on a full 64-bit argument whose "holds" target is the next
+ * condition: a differing high word decides it without the low-word compare
+ * (found by fuzzing: arg5 = 40 | 1 << 32 fell into "arg5 != 40" on the low
+ * word and was denied). */
+static void a_64_bit_condition_hands_over_to_the_next(void **state)
+{
+	(void)state;
+	struct ruleset rs;
+	parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+		   "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": ["
+		   "{\"index\": 5, \"value\": 40, \"op\": \"SCMP_CMP_NE\"},"
+		   "{\"index\": 0, \"value\": 38, \"op\": \"SCMP_CMP_NE\"}]},"
+		   "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": ["
+		   "{\"index\": 3, \"value\": 4, \"op\": \"SCMP_CMP_EQ\"},"
+		   "{\"index\": 3, \"value\": 5, \"op\": \"SCMP_CMP_GT\"}]}]}",
+		   &rs);
+	range_verified(&rs, NULL);
+	struct sock_filter *p;
+	unsigned short len;
+	assert_int_equal(emit_range(&rs, &p, &len), 0);
+	struct seccomp_data d = { .nr = SYS_socket, .arch = AUDIT_ARCH_X86_64 };
+	d.args[5] = 40 | 1ull << 32;
+	assert_int_equal(emulate(p, len, &d), SCMP_ACT_ALLOW);
+	d.args[5] = 40;
+	assert_int_equal(emulate(p, len, &d), SCMP_ACT_ERRNO(EPERM));
+	d = (struct seccomp_data){ .nr = SYS_mmap, .arch = AUDIT_ARCH_X86_64 };
+	d.args[3] = 4 | 1ull << 32; /* neither 4 nor <= 5 */
+	assert_int_equal(emulate(p, len, &d), SCMP_ACT_ALLOW);
+	d.args[3] = 3;
+	assert_int_equal(emulate(p, len, &d), SCMP_ACT_ERRNO(EPERM));
+	free(p);
+	ruleset_free(&rs);
+}
+
 /* arm's private syscalls (cacheflush 0xf0002 ...) lie far above the table:
  * runs of their own, and runc's ENOSYS rule starts above the highest. */
 static void arm_private_numbers_are_runs_of_their_own(void **state)
@@ -475,6 +509,7 @@ int main(void)
 		cmocka_unit_test(i386_socket_rules_hold_on_socketcall_and_the_direct_call),
 		cmocka_unit_test(rules_on_one_syscall_merge_as_libseccomp_merges_them),
 		cmocka_unit_test(arm_private_numbers_are_runs_of_their_own),
+		cmocka_unit_test(a_64_bit_condition_hands_over_to_the_next),
 		cmocka_unit_test(complain_allows_only_the_bootstrap_calls),
 		cmocka_unit_test(embedded_default_is_the_range_program),
 		cmocka_unit_test(unconditional_allows_read_no_argument),
