@@ -34,13 +34,13 @@ bool resolve_truncates(uint32_t arch, uint32_t nr, unsigned arg)
  * i386 multiplexes socket and ipc calls. */
 static const struct {
 	uint32_t token, audit_arch, base;
-	bool arg32;
+	bool arg32, mux;
 } abis[] = {
-	{ SCMP_ARCH_X86_64, SCMP_ARCH_X86_64, 0, false },
-	{ SCMP_ARCH_X86, SCMP_ARCH_X86, 0, true },
-	{ SCMP_ARCH_X32, SCMP_ARCH_X86_64, X32_BIT, true },
-	{ SCMP_ARCH_AARCH64, SCMP_ARCH_AARCH64, 0, false },
-	{ SCMP_ARCH_ARM, SCMP_ARCH_ARM, 0, true },
+	{ SCMP_ARCH_X86_64, SCMP_ARCH_X86_64, 0, false, false },
+	{ SCMP_ARCH_X86, SCMP_ARCH_X86, 0, true, true },
+	{ SCMP_ARCH_X32, SCMP_ARCH_X86_64, X32_BIT, true, false },
+	{ SCMP_ARCH_AARCH64, SCMP_ARCH_AARCH64, 0, false, false },
+	{ SCMP_ARCH_ARM, SCMP_ARCH_ARM, 0, true, false },
 };
 
 bool resolve_arch_supported(uint32_t arch)
@@ -240,7 +240,7 @@ int resolve(const struct ruleset *rs, unsigned a, struct table *t)
 			continue; /* changes nothing (libseccomp refuses it, runc skips it) */
 		int nr = ruleset_nr(t->arch, r->name);
 		uint32_t mux, call;
-		if (mux_of(nr, &mux, &call)) {
+		if (abis[abi].mux && mux_of(nr, &mux, &call)) {
 			if (!have_direct)
 				direct_nrs(t, direct);
 			have_direct = true;

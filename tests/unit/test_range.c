@@ -117,8 +117,9 @@ static uint32_t run(const struct sock_filter *p, unsigned len, uint32_t arch, ui
 /* i386 as libseccomp compiles it: a rule on a socket call holds on the
  * direct syscall (socket is 359) with its conditions, and on socketcall(2)
  * (102) for that call only, where argument 0 is the call number, so the
- * rule's condition on argument 0 is replaced, not kept. (clone3, i386's
- * 435, keeps the direct calls below runc's ENOSYS rule.) */
+ * rule's condition on argument 0 is replaced, not kept. No other ABI
+ * multiplexes. (clone3, i386's 435, keeps the direct calls below runc's
+ * ENOSYS rule.) */
 static void i386_socket_rules_hold_on_socketcall_and_the_direct_call(void **state)
 {
 	(void)state;
@@ -126,7 +127,7 @@ static void i386_socket_rules_hold_on_socketcall_and_the_direct_call(void **stat
 	parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86_64\", "
 		   "\"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": [\"socket\"], \"action\": "
 		   "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}, "
-		   "{\"names\": [\"semget\", \"getpid\", \"clone3\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		   "{\"names\": [\"semget\", \"getpid\", \"clone3\", \"send\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
 		   &rs);
 	struct sock_filter *p;
 	unsigned short len;
@@ -141,6 +142,10 @@ static void i386_socket_rules_hold_on_socketcall_and_the_direct_call(void **stat
 	assert_int_equal(run(p, len, i386, 20, 0), SCMP_ACT_ALLOW);  /* getpid */
 	assert_int_equal(run(p, len, AUDIT_ARCH_X86_64, 39, 0), SCMP_ACT_ALLOW);
 	assert_int_equal(run(p, len, AUDIT_ARCH_X86_64, 41, 2), eperm);
+	/* send exists on i386 only as socketcall's call 9: nothing on x86_64,
+	 * where 102 is getuid (found by fuzzing: getuid(9) was allowed). */
+	assert_int_equal(run(p, len, AUDIT_ARCH_X86_64, 102, 9), eperm);
+	assert_int_equal(run(p, len, i386, 102, 9), SCMP_ACT_ALLOW);
 	assert_int_equal(run(p, len, AUDIT_ARCH_AARCH64, 39, 0), SCMP_ACT_KILL_PROCESS);
 	free(p);
 	ruleset_free(&rs);
