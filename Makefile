@@ -74,8 +74,8 @@ $(B)/musl-static-pie.specs: scripts/musl-specs.sh $(B)/deps.stamp
 	$(Q)bash scripts/musl-specs.sh >$@.tmp && mv $@.tmp $@
 
 BPFGEN_SRCS := shim/profile.c shim/log.c $(PROFILE_SRCS)
-$(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
-	musl-gcc $(WARN) -O2 -I$(MUSL)/include -Ishim -Iseccomp -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
+$(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(GEN)/learn_data.h $(B)/deps.stamp
+	musl-gcc $(WARN) -O2 -I$(MUSL)/include -I$(GEN) -Ishim -Iseccomp -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
 
 $(GEN)/default_filter.h: seccomp/default.json seccomp/pid1.json $(B)/bpfgen
 	@mkdir -p $(GEN)
@@ -139,10 +139,10 @@ $(B)/bench/filters: bench/filters.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(B)/deps.stamp
 	@mkdir -p $(B)/bench
 	musl-gcc $(WARN) -O2 -I$(MUSL)/include -Ishim -Iseccomp -static -o $@ bench/filters.c $(BPFGEN_SRCS) $(MUSL_LIBS)
 
-bench: $(B)/shim $(B)/bench/filters
+bench: $(B)/shim $(B)/bench/filters test-deps
 	bash bench/run.sh
 
-bench-quick: $(B)/shim $(B)/bench/filters
+bench-quick: $(B)/shim $(B)/bench/filters test-deps
 	bash bench/run.sh --quick
 
 .PHONY: bench bench-quick

@@ -301,6 +301,25 @@ int main(int argc, char **argv)
 		snprintf(k, sizeof k, "insns_lib_%s", prof_name[i]);
 		put(k, ll);
 	}
+	/* Docker's and Podman's real profiles (several architectures), as
+	 * --compile-profile compiles them: instruction counts only. */
+	static const char *const real[] = { "build/test-deps/moby-default.json", "build/test-deps/podman-seccomp.json" };
+	for (size_t i = 0; i < sizeof real / sizeof *real; i++) {
+		struct ruleset rs;
+		struct sock_filter *rp, *lp;
+		unsigned short rl, ll;
+		if (access(real[i], R_OK)) {
+			printf("| %s | (missing: make test-deps) | | |\n", real[i]);
+			continue;
+		}
+		if (parse(real[i], &rs) || profile_emit(&rs, real[i], true, &rp, &rl) ||
+		    emit_libseccomp(&rs, real[i], &lp, &ll))
+			return 1;
+		printf("| %s (%u architectures) | %u | %u | %.2f |\n", real[i], rs.narch, rl, ll, (double)rl / ll);
+		free(rp);
+		free(lp);
+		ruleset_free(&rs);
+	}
 
 	/* 2. install: RUNS fresh children per configuration, interleaved */
 	static double inst[NCFG][100000];

@@ -12,6 +12,7 @@
 
 #include "../shim/emit.h"
 #include "../shim/profile.h"
+#include "learn_data.h"
 
 /* The whole file, NUL-terminated (json_tokener_parse reads up to the NUL). */
 static char *slurp(const char *path, size_t *len)
@@ -101,6 +102,30 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 		free(lib);
 	}
 	if (full) {
+		/* Learn mode's variant is emitted at start (learn.c), from this base
+		 * and learn-hot.txt's names it allows for any arguments: checked
+		 * here the same way, so a shipped base never falls back. */
+		const char *keep[sizeof learn_assumed / sizeof *learn_assumed];
+		size_t nkeep = 0;
+		for (size_t i = 0; i < sizeof learn_assumed / sizeof *learn_assumed; i++)
+			for (unsigned r = 0; r < rs.nrules; r++)
+				if (!strcmp(rs.rules[r].name, learn_assumed[i]) && !rs.rules[r].nargs &&
+				    rs.rules[r].action == SCMP_ACT_ALLOW) {
+					keep[nkeep++] = learn_assumed[i];
+					break;
+				}
+		struct ruleset learn;
+		struct sock_filter *prog, *lib;
+		unsigned short prog_len, lib_len;
+		if (ruleset_learn(&rs, keep, nkeep, &learn) || profile_emit(&learn, path, true, &prog, &prog_len) ||
+		    emit_libseccomp(&learn, path, &lib, &lib_len))
+			return 1;
+		fprintf(stderr, "bpfgen: %s (learn, %zu assumed; emitted at start): %u instructions, range program verified (libseccomp's: %u)\n",
+			path, nkeep, prog_len, lib_len);
+		free(prog);
+		free(lib);
+		ruleset_free(&learn);
+
 		json_object *parsed = json_tokener_parse(json);
 		const char *minified = parsed ? json_object_to_json_string_ext(
 			parsed, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;

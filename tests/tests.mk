@@ -118,7 +118,7 @@ test-asan: $(ASAN_UNIT_BINS) $(T)/shim-asan $(T)/probe $(T)/escape $(T)/integrat
 		SHIM_TEST_SANITIZED=1 SHIM=$(T)/shim-asan PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
 # bpfgen too, built against glibc so valgrind sees its allocations.
-$(T)/bpfgen-host: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS)
+$(T)/bpfgen-host: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(GEN)/learn_data.h
 	@mkdir -p $(T)
 	gcc $(HOST_CFLAGS) -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(HOST_LIBS:-lcmocka=)
 
