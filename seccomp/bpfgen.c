@@ -120,7 +120,9 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 		if (ruleset_learn(&rs, keep, nkeep, &learn) || profile_emit(&learn, path, true, &prog, &prog_len) ||
 		    emit_libseccomp(&learn, path, &lib, &lib_len))
 			return 1;
-		fprintf(stderr, "bpfgen: %s (learn, %zu assumed; emitted at start): %u instructions, range program verified (libseccomp's: %u)\n",
+		fprintf(stderr,
+			"bpfgen: %s (learn, %zu assumed; emitted at start): %u instructions, range program verified "
+			"(libseccomp's: %u)\n",
 			path, nkeep, prog_len, lib_len);
 		free(prog);
 		free(lib);
