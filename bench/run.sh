@@ -375,8 +375,10 @@ run_syscall() {
 		if [ "$HAVE_SHIM" = 1 ]; then
 			printf 'shim-default\t%s (embedded; from `shim --version`)\n' \
 				"$(timeout 10 "$SHIM" --version 2>/dev/null | grep -i 'default profile' | head -1)"
-			if timeout 30 "$SHIM" --compile-profile "$B/docker-like.json" "$RAW/docker-like.bpf" >/dev/null 2>&1; then
-				printf 'docker-like-shim\t%s BPF insns (--compile-profile)\n' $(($(stat -c %s "$RAW/docker-like.bpf") / 8))
+			# --compile-profile says what it wrote: "OUT: enforce N instructions, complain M".
+			if out=$(timeout 30 "$SHIM" --compile-profile "$B/docker-like.json" "$RAW/docker-like.bpf" 2>/dev/null); then
+				printf 'docker-like-shim\t%s BPF instructions enforced (--compile-profile: %s)\n' \
+					"$(echo "$out" | sed -n 's/.*: enforce \([0-9]*\) instructions.*/\1/p')" "${out#*: }"
 			fi
 		fi
 	} >"$RAW/filters.tsv"
