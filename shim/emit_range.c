@@ -204,7 +204,7 @@ static void arg_program(struct asm_ *a, const struct table *t, unsigned nr)
 		int next_rule = t->next[c - 1] ? new_label(a) : fallthrough;
 		for (unsigned k = 0; k < r->nargs; k++) {
 			bool last = k + 1 == r->nargs;
-			bool trunc = !t->arg32 && resolve_truncates(t->arch, t->base + nr, r->args[k].index);
+			bool trunc = t->trunc[nr] >> r->args[k].index & 1;
 			if (r->any)
 				cond(a, &r->args[k], t->arg32, trunc, match, last ? next_rule : NEXT);
 			else

@@ -214,6 +214,11 @@ int resolve(const struct ruleset *rs, unsigned a, struct table *t)
 	t->base = abis[abi].base;
 	t->arg32 = abis[abi].arg32;
 	t->default_action = rs->default_action;
+	for (size_t k = 0; k < sizeof truncating / sizeof *truncating && !t->arg32; k++) {
+		int nr = ruleset_nr(t->arch, truncating[k].name) - (int)t->base;
+		if (nr >= 0 && nr < TABLE_NR)
+			t->trunc[nr] = (unsigned char)truncating[k].args;
+	}
 
 	/* No rule: the default, or ENOSYS above the highest named (runc's rule). */
 	long max = rs->max_nr[a] >= 0 ? rs->max_nr[a] - (long)t->base : -1;

@@ -25,6 +25,9 @@ struct table {
 	bool stub;               /* runc's ENOSYS stub: every index above max */
 	long max;                /* answers ENOSYS, before any rule is read */
 	uint32_t act[TABLE_NR];  /* when ncond is 0 */
+	/* On a 64-bit ABI, bit K: the kernel reads only the low 32 bits of
+	 * argument K of this number (resolve_truncates), once per table. */
+	unsigned char trunc[TABLE_NR];
 	bool uncond[TABLE_NR];   /* decided by an unconditional rule */
 	unsigned char ncond[TABLE_NR];
 	/* The argument rules of index I, first match decides: rules[first[I] - 1],

@@ -121,16 +121,12 @@ static int arguments(const struct sock_filter *lib, unsigned lib_len, const stru
 		     unsigned range_len, const struct table *t, char *why, size_t why_len)
 {
 	static uint64_t values[1024];
-	static const char *const truncating[] = { "socket", "socketpair", "clone", "personality" };
 	for (uint32_t i = 0; i < TABLE_NR; i++) {
-		bool checked = t->ncond[i] > 0;
-		for (size_t k = 0; k < sizeof truncating / sizeof *truncating && !t->arg32; k++)
-			checked |= ruleset_nr(t->arch, truncating[k]) == (int)(t->base + i);
-		if (!checked)
+		if (!t->ncond[i] && !t->trunc[i])
 			continue;
 		size_t n = grid(t, i, values, sizeof values / sizeof *values);
 		for (unsigned arg = 0; arg < 6; arg++) {
-			bool trunc = !t->arg32 && resolve_truncates(t->arch, t->base + i, arg);
+			bool trunc = t->trunc[i] >> arg & 1;
 			for (size_t k = 0; k < n; k++) {
 				struct seccomp_data d = { .nr = (int)(t->base + i), .arch = t->audit_arch };
 				d.args[arg] = values[k];

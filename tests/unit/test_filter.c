@@ -42,13 +42,20 @@ static void off_and_default(void **state)
 	assert_int_not_equal(f.flags, 0);
 }
 
+/* The test profile written to a temporary file and compiled beside it
+ * (JSON_PATH 64 bytes, BPF_PATH 80). */
+static void compile_temp(char *json_path, char *bpf_path)
+{
+	snprintf(json_path, 64, "%s", write_temp(profile, strlen(profile)));
+	snprintf(bpf_path, 80, "%s.bpf", json_path);
+	assert_int_equal(filter_compile_file(json_path, bpf_path), 0);
+}
+
 static void compiled_file_gives_the_same_filter_as_its_json(void **state)
 {
 	(void)state;
 	char json_path[64], bpf_path[80];
-	snprintf(json_path, sizeof json_path, "%s", write_temp(profile, strlen(profile)));
-	snprintf(bpf_path, sizeof bpf_path, "%s.bpf", json_path);
-	assert_int_equal(filter_compile_file(json_path, bpf_path), 0);
+	compile_temp(json_path, bpf_path);
 	struct filter_setup from_json, from_bpf;
 	assert_int_equal(filter_prepare(json_path, SECCOMP_MODE_ENFORCE, &from_json), 0);
 	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &from_bpf), 0);
@@ -100,9 +107,7 @@ static void json_start_builds_only_the_program_of_its_mode(void **state)
 {
 	(void)state;
 	char json_path[64], bpf_path[80];
-	snprintf(json_path, sizeof json_path, "%s", write_temp(profile, strlen(profile)));
-	snprintf(bpf_path, sizeof bpf_path, "%s.bpf", json_path);
-	assert_int_equal(filter_compile_file(json_path, bpf_path), 0);
+	compile_temp(json_path, bpf_path);
 	struct filter_setup pair, f;
 	assert_int_equal(filter_prepare(bpf_path, SECCOMP_MODE_ENFORCE, &pair), 0);
 	assert_non_null(pair.owned.enforce);
