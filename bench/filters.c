@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NPROF; i++) {
 		struct sock_fprog *r = &prog[1 + i], *l = &prog[1 + NPROF + i];
 		/* strict: the range program or an error, never a silent fallback */
-		if (profile_emit(sets[i], prof_label[i], true, &r->filter, &r->len) ||
+		if (profile_emit(sets[i], prof_label[i], true, &r->filter, &r->len, NULL) ||
 		    emit_libseccomp(sets[i], prof_label[i], &l->filter, &l->len))
 			return 1;
 	}
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 			printf("| %s | (missing: make test-deps) | | |\n", real[i]);
 			continue;
 		}
-		if (parse(real[i], &rs) || profile_emit(&rs, real[i], true, &rp, &rl) ||
+		if (parse(real[i], &rs) || profile_emit(&rs, real[i], true, &rp, &rl, NULL) ||
 		    emit_libseccomp(&rs, real[i], &lp, &ll))
 			return 1;
 		printf("| %s (%u architectures) | %u | %u | %.2f |\n", real[i], rs.narch, rl, ll, (double)rl / ll);

@@ -89,7 +89,7 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 	for (int v = 0; v < (full ? 2 : 1); v++) {
 		struct sock_filter *prog, *lib;
 		unsigned short prog_len, lib_len;
-		if (profile_emit(variant[v], path, true, &prog, &prog_len))
+		if (profile_emit(variant[v], path, true, &prog, &prog_len, NULL))
 			return 1;
 		if (emit_libseccomp(variant[v], path, &lib, &lib_len))
 			return 1;
@@ -117,7 +117,7 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 		struct ruleset learn;
 		struct sock_filter *prog, *lib;
 		unsigned short prog_len, lib_len;
-		if (ruleset_learn(&rs, keep, nkeep, &learn) || profile_emit(&learn, path, true, &prog, &prog_len) ||
+		if (ruleset_learn(&rs, keep, nkeep, &learn) || profile_emit(&learn, path, true, &prog, &prog_len, NULL) ||
 		    emit_libseccomp(&learn, path, &lib, &lib_len))
 			return 1;
 		fprintf(stderr,

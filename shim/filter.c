@@ -312,7 +312,13 @@ int filter_compile_file(const char *in, const char *out)
 		return EXIT_SECCOMP;
 	}
 	struct filter_pair pair;
+	/* The operator compiling a profile is told why a program is not the
+	 * range program (an info line at run time). */
+	enum log_level level = log_get_level();
+	if (level < LOG_LEVEL_INFO)
+		log_set_level(LOG_LEVEL_INFO);
 	int rc = profile_compile_range(data, len, in, &pair, NULL, PROFILE_BOTH);
+	log_set_level(level);
 	free(data);
 	if (rc)
 		return rc;
@@ -355,7 +361,9 @@ int filter_compile_file(const char *in, const char *out)
 		return EXIT_SYSTEM;
 	}
 	/* What was written, for the operator's record (and review). */
-	if (printf("%s: enforce %u instructions, complain %u\n", out, h.enforce_len, h.complain_len) < 0 ||
+	if (printf("%s: enforce %u instructions (%s), complain %u (%s)\n", out, h.enforce_len,
+		   pair.enforce_range ? "range program" : "libseccomp's program", h.complain_len,
+		   pair.complain_range ? "range program" : "libseccomp's program") < 0 ||
 	    fflush(stdout)) {
 		log_error("stdout: %s", strerror(errno));
 		return EXIT_SYSTEM;

@@ -298,7 +298,7 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 	}
 	struct sock_filter *prog;
 	unsigned short len;
-	rc = profile_emit(&learn_rs, base_name, false, &prog, &len);
+	rc = profile_emit(&learn_rs, base_name, false, &prog, &len, NULL);
 	ruleset_free(&learn_rs);
 	if (rc)
 		return EXIT_SECCOMP;

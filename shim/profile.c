@@ -632,34 +632,29 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 }
 
 int profile_emit(const struct ruleset *rs, const char *source, bool strict, struct sock_filter **prog,
-		 unsigned short *len)
+		 unsigned short *len, bool *is_range)
 {
 	struct sock_filter *lib, *range;
 	unsigned short lib_len, range_len;
+	if (is_range)
+		*is_range = false;
 	if (emit_libseccomp(rs, source, &lib, &lib_len))
 		return -1;
-	if (emit_range(rs, &range, &range_len)) {
-		if (strict) {
-			log_error("seccomp profile %s: outside what the range emitter handles", source);
-			free(lib);
-			return -1;
-		}
-		*prog = lib;
-		*len = lib_len;
-		return 0;
-	}
-	/* The range program is used only when it decides as libseccomp's does. */
-	char why[256];
-	if (verify_programs(rs, lib, lib_len, range, range_len, why, sizeof why)) {
-		if (strict) {
-			log_error("seccomp profile %s: the range program differs from libseccomp's: %s", source, why);
-			free(lib);
-			free(range);
-			return -1;
-		}
-		log_warn("seccomp profile %s: using libseccomp's program: the range program differs (%s)", source,
-			 why);
+	/* The range program only where it is proven to decide as libseccomp's
+	 * does on every input (verify.c). */
+	char why[320] = "outside what the range emitter handles";
+	range = NULL;
+	int rc = emit_range(rs, &range, &range_len) ? VERIFY_UNPROVEN
+						      : verify_programs(rs, lib, lib_len, range, range_len, why, sizeof why);
+	if (rc) {
 		free(range);
+		if (strict) {
+			log_error("seccomp profile %s: no range program: %s", source, why);
+			free(lib);
+			return -1;
+		}
+		log_info("seccomp profile %s: libseccomp's program (%u instructions), not the range program: %s",
+			 source, lib_len, why);
 		*prog = lib;
 		*len = lib_len;
 		return 0;
@@ -673,6 +668,8 @@ int profile_emit(const struct ruleset *rs, const char *source, bool strict, stru
 		return 0;
 	}
 	free(lib);
+	if (is_range)
+		*is_range = true;
 	*prog = range;
 	*len = range_len;
 	return 0;
@@ -687,7 +684,7 @@ static int compile_with(const char *json, size_t len, const char *source, struct
 	if (rc)
 		return rc;
 	if ((which & PROFILE_ENFORCE) &&
-	    (range ? profile_emit(&rs, source, false, &out->enforce, &out->enforce_len)
+	    (range ? profile_emit(&rs, source, false, &out->enforce, &out->enforce_len, &out->enforce_range)
 		   : emit_libseccomp(&rs, source, &out->enforce, &out->enforce_len)))
 		rc = EXIT_SECCOMP;
 	if (!rc && (which & PROFILE_COMPLAIN)) {
@@ -695,7 +692,8 @@ static int compile_with(const char *json, size_t len, const char *source, struct
 			log_error("seccomp profile %s: out of memory", source);
 			rc = EXIT_SECCOMP;
 		} else {
-			if (range ? profile_emit(&complain, source, false, &out->complain, &out->complain_len)
+			if (range ? profile_emit(&complain, source, false, &out->complain, &out->complain_len,
+						 &out->complain_range)
 				  : emit_libseccomp(&complain, source, &out->complain, &out->complain_len))
 				rc = EXIT_SECCOMP;
 			ruleset_free(&complain);

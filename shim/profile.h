@@ -14,6 +14,7 @@ struct filter_pair {
 	unsigned short enforce_len;
 	struct sock_filter *complain;
 	unsigned short complain_len;
+	bool enforce_range, complain_range; /* the range program, not libseccomp's */
 };
 
 /* Compiles an OCI runtime-spec or Docker seccomp profile (JSON text) with
@@ -47,12 +48,13 @@ void filter_pair_free(struct filter_pair *f);
 int profile_parse(const char *json, size_t len, const char *source, struct ruleset *out, char **effective);
 
 /* Steps 2-3, resolve and emit: the range program when the range emitter
- * handles RS and verify_programs finds it deciding as libseccomp's program
- * does (and it is not the longer of the two), else libseccomp's (STRICT: a
- * range program that is missing or differs is an error instead, for the
- * build). 0 or -1 after one error line; *PROG is malloc'd. */
+ * handles RS, verify_programs proves it decides as libseccomp's program does
+ * on every input, and it is not the longer of the two; else libseccomp's,
+ * with one info line saying why (STRICT: an error instead, for the build).
+ * 0 or -1 after one error line; *PROG is malloc'd; *IS_RANGE (may be NULL)
+ * tells which was chosen. */
 int profile_emit(const struct ruleset *rs, const char *source, bool strict, struct sock_filter **prog,
-		 unsigned short *len);
+		 unsigned short *len, bool *is_range);
 
 /* Compile for another architecture than this machine's ("x86_64" or
  * "aarch64"): bpfgen's cross builds. Returns -1 for an unknown name. */

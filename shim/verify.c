@@ -1,3 +1,27 @@
+/* Step 3c: a proof that the range program decides as libseccomp's does on
+ * every seccomp_data, or no range program.
+ *
+ * Why a finite set of points is enough. seccomp_data is 16 words of 32 bits
+ * (nr, arch, instruction pointer, six arguments' low and high words). Both
+ * programs only load a word, AND it with a constant and compare the result
+ * with a constant (JEQ, JGT, JGE, JSET); anything else makes the proof give
+ * up. So once some words are fixed, each program's decision depends on a
+ * free word W only through the truth of the comparisons on W it can still
+ * reach ("predicates", collected by walking both programs with the fixed
+ * words known and the others symbolic). Values of W that give every
+ * predicate the same truth take both programs down the same paths, so one
+ * value per class is enough. With unmasked comparisons the classes are
+ * intervals and every interval starts at 0, at a compared constant K or at
+ * K + 1; masked ones are settled by enumerating the masked bits (at most
+ * MAX_MASK_BITS) in each interval. Fixing the words one at a time (arch,
+ * nr, then the rest) and walking again below each choice visits one point
+ * per reachable combination of classes: the cross product of the regions
+ * of the conditions the rules of that syscall put on each argument, pruned
+ * where a path no longer reads an argument.
+ *
+ * The kernel's view: where the kernel reads only an argument's low 32 bits
+ * (resolve_truncates), libseccomp's program is asked about the value the
+ * kernel uses (high word 0), the range program about the raw register. */
 #include "verify.h"
 
 #include <linux/audit.h>
@@ -9,157 +33,433 @@
 #include "emulate.h"
 #include "resolve.h"
 
-#define X32_BIT 0x40000000u
+#define NWORDS 16          /* sizeof(struct seccomp_data) / 4 */
+#define W_NR 0
+#define W_ARCH 1
+#define W_ARG_HI(k) (5 + 2 * (k)) /* little-endian: the low word first */
+#define STATES_PER_PC 8    /* distinct accumulators at one instruction */
+#define MAX_MASK_BITS 12   /* masked bits of one word enumerated */
+#define MAX_REPS 8192      /* values tried for one word */
+#define POINT_BUDGET (1u << 18) /* vectors compared per proof */
 
-static const uint32_t arch_values[] = {
-	AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, 0x4000003eu /* x32 token */,
-	AUDIT_ARCH_RISCV64, 0, 0xffffffffu,
+/* The accumulator, abstractly: a constant, or a word ANDed with a mask. */
+struct acc {
+	uint32_t v;   /* the constant, or the mask */
+	int8_t word;  /* -1: a constant */
 };
 
-static int compare(const struct sock_filter *lib, unsigned lib_len, const struct sock_filter *range,
-		   unsigned range_len, const struct seccomp_data *d, const struct seccomp_data *kernel_view,
-		   char *why, size_t why_len)
+struct pred {
+	uint32_t mask, k;
+	uint16_t op; /* BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET */
+	uint8_t word;
+};
+
+struct proof {
+	const struct ruleset *rs;
+	const struct table *tables;
+	const struct sock_filter *prog[2]; /* 0 libseccomp's, 1 the range program */
+	unsigned len[2];
+	/* The walk: memo of (pc, accumulator) per program, stamped by walk. */
+	unsigned *memo_gen[2];
+	struct acc *memo[2];
+	unsigned char *memo_n[2];
+	unsigned gen;
+	struct {
+		unsigned pc;
+		struct acc a;
+	} *stack;
+	struct pred *preds;
+	unsigned npreds, preds_cap;
+	/* Per depth (one word fixed per level), the values to try. */
+	uint32_t *reps[NWORDS];
+	unsigned points;
+	const char *unproven; /* why the proof gave up */
+	char *why;
+	size_t why_len;
+};
+
+static int give_up(struct proof *p, const char *reason)
 {
-	uint32_t want = emulate(lib, lib_len, kernel_view), got = emulate(range, range_len, d);
-	if (want == got && want != EMULATE_INVALID)
-		return 0;
-	snprintf(why, why_len, "arch 0x%08x nr %u args 0x%llx 0x%llx ...: libseccomp 0x%08x, range 0x%08x",
-		 (unsigned)d->arch, (unsigned)d->nr, (unsigned long long)d->args[0],
-		 (unsigned long long)d->args[1], (unsigned)want, (unsigned)got);
+	if (!p->unproven)
+		p->unproven = reason;
 	return -1;
 }
 
-/* Values worth trying for an argument of table index AT. */
-static size_t grid(const struct table *t, uint32_t at, uint64_t *v, size_t cap)
+static int add_pred(struct proof *p, uint8_t word, uint32_t mask, uint16_t op, uint32_t k)
 {
-	size_t n = 0;
-#define ADD(x)                                   \
-	do {                                     \
-		if (n < cap)                     \
-			v[n++] = (uint64_t)(x);  \
-	} while (0)
-	for (uint64_t i = 0; i <= 64; i++) { /* address families (AF_MAX 46) and small values */
-		ADD(i);
-		ADD(i | 1ull << 32);
-		ADD(i | 1ull << 63);
-		ADD(i | 0xffffffff00000000ull);
-	}
-	static const uint64_t clone_new[] = { 0x00020000, 0x02000000, 0x04000000, 0x08000000,
-					      0x10000000, 0x20000000, 0x40000000, 0x00000080 };
-	const uint64_t thread = 0x003d0f00; /* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID */
-	for (size_t i = 0; i < sizeof clone_new / sizeof *clone_new; i++) {
-		ADD(clone_new[i]);
-		ADD(clone_new[i] | thread);
-		ADD(clone_new[i] | 1ull << 32);
-		ADD(clone_new[i] | thread | 1ull << 32);
-	}
-	ADD(thread);
-	ADD(thread | 1ull << 32);
-	ADD(0x1200011); /* fork's flags as glibc passes them */
-	static const uint64_t personality[] = { 0x8, 0x20000, 0x20008, 0xffffffff, 0x7, 0x9, 0x1ffff, 0x20001,
-						0x20007, 0x20009, 0xfffffffe, 0x80000000, 0x7fffffff, 0x400000,
-						0x100000000ull, 0x100000008ull, 0xffffffffffffffffull };
-	for (size_t i = 0; i < sizeof personality / sizeof *personality; i++)
-		ADD(personality[i]);
-	for (unsigned c = at < TABLE_NR ? t->first[at] : 0; c; c = t->next[c - 1]) {
-		const struct rule *r = &t->rules[c - 1];
-		for (unsigned k = 0; k < r->nargs; k++) {
-			uint64_t x[] = { r->args[k].a, r->args[k].b };
-			for (int j = 0; j < 2; j++) {
-				ADD(x[j]);
-				ADD(x[j] + 1);
-				ADD(x[j] - 1);
-				ADD(x[j] | 1ull << 32);
-				ADD(x[j] ^ 0xffffffffull);
-			}
-		}
-	}
-#undef ADD
-	return n;
+	if (p->npreds == p->preds_cap)
+		return give_up(p, "too many comparisons");
+	p->preds[p->npreds++] = (struct pred){ .mask = mask, .k = k, .op = op, .word = word };
+	return 0;
 }
 
-/* Numbers worth trying on every arch value: all of the table's range, with
- * and without x32's bit, and the boundaries above it. */
-static int numbers(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
-		   const struct sock_filter *range, unsigned range_len, const struct table *tables, char *why,
-		   size_t why_len)
+/* Whether (PC, A) was reached before in this walk of program I; records it. */
+static int seen(struct proof *p, int i, unsigned pc, struct acc a, bool *was)
 {
-	uint32_t extra[2 + RULESET_MAX_ARCH * (3 + 3 * TABLE_MAX_HIGH)];
-	size_t nextra = 0;
-	extra[nextra++] = 0xffffffffu;
-	extra[nextra++] = 0x7fffffffu;
-	for (unsigned a = 0; a < rs->narch; a++) {
-		const struct table *t = &tables[a];
-		long max = rs->max_nr[a];
-		for (long d = -1; d <= 1; d++)
-			extra[nextra++] = (uint32_t)(max + d);
-		for (unsigned h = 0; h < t->nhigh; h++)
-			for (uint32_t d = 0; d < 3; d++)
-				extra[nextra++] = t->base + t->high[h].start + d - 1;
+	if (p->memo_gen[i][pc] != p->gen) {
+		p->memo_gen[i][pc] = p->gen;
+		p->memo_n[i][pc] = 0;
 	}
-	uint32_t archs[sizeof arch_values / sizeof *arch_values + RULESET_MAX_ARCH];
-	size_t narchs = 0;
-	for (size_t a = 0; a < sizeof arch_values / sizeof *arch_values; a++)
-		archs[narchs++] = arch_values[a];
-	for (unsigned a = 0; a < rs->narch; a++)
-		archs[narchs++] = tables[a].audit_arch;
-	for (size_t a = 0; a < narchs; a++) {
-		for (uint32_t i = 0; i < 2 * TABLE_NR + nextra; i++) {
-			uint32_t nr = i < TABLE_NR ? i : i < 2 * TABLE_NR ? X32_BIT | (i - TABLE_NR) : extra[i - 2 * TABLE_NR];
-			struct seccomp_data d = { .nr = (int)nr, .arch = archs[a] };
-			if (compare(lib, lib_len, range, range_len, &d, &d, why, why_len))
-				return -1;
+	struct acc *m = &p->memo[i][pc * STATES_PER_PC];
+	for (unsigned s = 0; s < p->memo_n[i][pc]; s++)
+		if (m[s].word == a.word && m[s].v == a.v) {
+			*was = true;
+			return 0;
+		}
+	if (p->memo_n[i][pc] == STATES_PER_PC)
+		return give_up(p, "too many paths into one instruction");
+	m[p->memo_n[i][pc]++] = a;
+	*was = false;
+	return 0;
+}
+
+/* Walks program I from its start with the words in FIXED (bit per word) at
+ * VAL and the others symbolic, appending every comparison reachable on a
+ * symbolic word to p->preds. */
+static int walk(struct proof *p, int i, const uint32_t *val, uint32_t fixed)
+{
+	const struct sock_filter *prog = p->prog[i];
+	unsigned len = p->len[i], top = 0;
+	p->gen++;
+	p->stack[top++].pc = 0;
+	p->stack[0].a = (struct acc){ .word = -1 };
+	while (top) {
+		unsigned pc = p->stack[--top].pc;
+		struct acc a = p->stack[top].a;
+		bool was;
+		if (pc >= len)
+			return give_up(p, "a path runs off the program's end");
+		if (seen(p, i, pc, a, &was))
+			return -1;
+		if (was)
+			continue;
+		const struct sock_filter *f = &prog[pc];
+		unsigned next[2], nnext = 1;
+		next[0] = pc + 1;
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k % 4 || f->k / 4 >= NWORDS)
+				return give_up(p, "a load outside seccomp_data");
+			a = fixed >> (f->k / 4) & 1 ? (struct acc){ .word = -1, .v = val[f->k / 4] }
+						    : (struct acc){ .word = (int8_t)(f->k / 4), .v = 0xffffffffu };
+			break;
+		case BPF_LD | BPF_IMM:
+			a = (struct acc){ .word = -1, .v = f->k };
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a.v &= f->k;
+			break;
+		case BPF_JMP | BPF_JA:
+			if (f->k >= len - pc - 1)
+				return give_up(p, "a jump out of the program");
+			next[0] = pc + 1 + f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K: {
+			unsigned t = pc + 1 + f->jt, e = pc + 1 + f->jf;
+			if (t >= len || e >= len)
+				return give_up(p, "a jump out of the program");
+			uint16_t op = BPF_OP(f->code);
+			if (a.word < 0) {
+				bool take = op == BPF_JEQ ? a.v == f->k : op == BPF_JGT ? a.v > f->k
+									: op == BPF_JGE ? a.v >= f->k
+											: (a.v & f->k) != 0;
+				next[0] = take ? t : e;
+			} else {
+				if (add_pred(p, (uint8_t)a.word, a.v, op, f->k))
+					return -1;
+				next[0] = t;
+				next[1] = e;
+				nnext = 2;
+			}
+			break;
+		}
+		case BPF_RET | BPF_K:
+			nnext = 0;
+			break;
+		default:
+			return give_up(p, "an instruction the proof does not model");
+		}
+		for (unsigned n = 0; n < nnext; n++) {
+			/* An instruction that does not read the accumulator is one
+			 * state, however many paths lead to it (shared returns, the
+			 * load that starts each rule). */
+			uint16_t c = next[n] < len ? prog[next[n]].code : 0;
+			bool dead = c == (BPF_LD | BPF_W | BPF_ABS) || c == (BPF_LD | BPF_IMM) || c == (BPF_RET | BPF_K);
+			p->stack[top].pc = next[n];
+			p->stack[top++].a = dead ? (struct acc){ .word = -1 } : a;
 		}
 	}
 	return 0;
 }
 
-/* Arguments, on each of the filter's architectures, for every syscall that
- * has argument rules there and, on 64-bit ABIs, those whose arguments the
- * kernel truncates. */
-static int arguments(const struct sock_filter *lib, unsigned lib_len, const struct sock_filter *range,
-		     unsigned range_len, const struct table *t, char *why, size_t why_len)
+/* The least W >= L with (W & U) == S, if any (for the masked bits). */
+static bool least_with_bits(uint32_t l, uint32_t u, uint32_t s, uint32_t *w)
 {
-	static uint64_t values[1024];
-	for (uint32_t i = 0; i < TABLE_NR; i++) {
-		if (!t->ncond[i] && !t->trunc[i])
-			continue;
-		size_t n = grid(t, i, values, sizeof values / sizeof *values);
-		for (unsigned arg = 0; arg < 6; arg++) {
-			bool trunc = t->trunc[i] >> arg & 1;
-			for (size_t k = 0; k < n; k++) {
-				struct seccomp_data d = { .nr = (int)(t->base + i), .arch = t->audit_arch };
-				d.args[arg] = values[k];
-				struct seccomp_data seen = d;
-				if (trunc)
-					seen.args[arg] &= 0xffffffffu;
-				if (compare(lib, lib_len, range, range_len, &d, &seen, why, why_len))
-					return -1;
-			}
+	if ((l & u) == s) {
+		*w = l;
+		return true;
+	}
+	/* Raise the lowest bit I that can go from 0 to 1 with L's bits above it
+	 * already matching S on U; below I, the smallest: S's bits. */
+	for (unsigned i = 0; i < 32; i++) {
+		uint32_t bit = 1u << i, above = i == 31 ? 0 : ~0u << (i + 1), below = bit - 1;
+		if (!(l & bit) && (!(u & bit) || (s & bit)) && (l & u & above) == (s & above)) {
+			*w = (l & above) | bit | (s & below);
+			return true;
 		}
 	}
+	return false;
+}
+
+static bool holds(const struct pred *q, uint32_t w)
+{
+	uint32_t x = w & q->mask;
+	switch (q->op) {
+	case BPF_JEQ: return x == q->k;
+	case BPF_JGT: return x > q->k;
+	case BPF_JGE: return x >= q->k;
+	default: return (x & q->k) != 0;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One value per class of WORD under the predicates Q (N of them) into OUT;
+ * the count, or -1 when that cannot be done within the limits. */
+static int reps_of(struct proof *p, const struct pred *q, unsigned n, uint32_t *out)
+{
+	/* Unmasked comparisons: the starts of the intervals. Masked ones: the
+	 * bits they look at. */
+	unsigned nstart = 0;
+	uint32_t u = 0;
+	out[nstart++] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t m = q[i].op == BPF_JSET ? q[i].mask & q[i].k : q[i].mask;
+		if (nstart + 2 > MAX_REPS)
+			return give_up(p, "too many values compared on one word");
+		if (q[i].op == BPF_JSET && m == 0xffffffffu) {
+			out[nstart++] = 1;
+		} else if (m != 0xffffffffu) {
+			u |= m;
+		} else {
+			out[nstart++] = q[i].k;
+			if (q[i].k != 0xffffffffu)
+				out[nstart++] = q[i].k + 1;
+		}
+	}
+	qsort(out, nstart, sizeof *out, cmp_u32);
+	unsigned ns = 0;
+	for (unsigned i = 0; i < nstart; i++)
+		if (!ns || out[ns - 1] != out[i])
+			out[ns++] = out[i];
+	if (!u)
+		return (int)ns;
+	if (__builtin_popcount(u) > MAX_MASK_BITS || n > 256 || (ns << __builtin_popcount(u)) > (1u << 16))
+		return give_up(p, "a mask too wide to enumerate");
+	/* Every subset of U's bits in every interval, one value per distinct
+	 * truth vector. */
+	uint32_t *starts = malloc(ns * sizeof *starts);
+	uint64_t(*sig)[4] = malloc(MAX_REPS * sizeof *sig);
+	if (!starts || !sig) {
+		free(starts);
+		free(sig);
+		return give_up(p, "out of memory");
+	}
+	memcpy(starts, out, ns * sizeof *starts);
+	unsigned nout = 0;
+	int rc = 0;
+	for (unsigned r = 0; r < ns && !rc; r++) {
+		uint32_t hi = r + 1 < ns ? starts[r + 1] - 1 : 0xffffffffu;
+		uint32_t s = 0;
+		do {
+			uint32_t w;
+			if (least_with_bits(starts[r], u, s, &w) && w <= hi && w >= starts[r]) {
+				uint64_t v[4] = { 0 };
+				for (unsigned i = 0; i < n; i++)
+					if (holds(&q[i], w))
+						v[i / 64] |= 1ull << (i % 64);
+				unsigned k = 0;
+				while (k < nout && memcmp(sig[k], v, sizeof v))
+					k++;
+				if (k == nout) {
+					if (nout == MAX_REPS) {
+						rc = give_up(p, "too many values compared on one word");
+						break;
+					}
+					memcpy(sig[nout], v, sizeof v);
+					out[nout++] = w;
+				}
+			}
+			s = (s - u) & u; /* the next subset of U */
+		} while (s);
+	}
+	free(starts);
+	free(sig);
+	return rc ? -1 : (int)nout;
+}
+
+/* The kernel's view of D for libseccomp's program: high words of the
+ * arguments the kernel truncates set to 0. Their mask of words. */
+static uint32_t truncated_words(const struct proof *p, uint32_t arch, uint32_t nr)
+{
+	for (unsigned a = 0; a < p->rs->narch; a++) {
+		const struct table *t = &p->tables[a];
+		if (t->audit_arch != arch || nr < t->base || nr - t->base >= TABLE_NR)
+			continue;
+		uint32_t words = 0;
+		for (unsigned k = 0; k < 6; k++)
+			if (t->trunc[nr - t->base] >> k & 1)
+				words |= 1u << W_ARG_HI(k);
+		return words;
+	}
+	return 0;
+}
+
+static void to_data(const uint32_t *val, struct seccomp_data *d)
+{
+	memcpy(d, val, sizeof *d);
+}
+
+static int compare_point(struct proof *p, const uint32_t *val, uint32_t trunc)
+{
+	if (++p->points > POINT_BUDGET)
+		return give_up(p, "too many combinations of argument values to try");
+	struct seccomp_data d, kernel;
+	to_data(val, &d);
+	kernel = d;
+	uint32_t *kw = (uint32_t *)&kernel;
+	for (unsigned w = 0; w < NWORDS; w++)
+		if (trunc >> w & 1)
+			kw[w] = 0;
+	uint32_t want = emulate(p->prog[0], p->len[0], &kernel), got = emulate(p->prog[1], p->len[1], &d);
+	if (want == got && want != EMULATE_INVALID)
+		return 0;
+	snprintf(p->why, p->why_len,
+		 "they decide differently at arch 0x%08x nr %u args 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx: "
+		 "libseccomp 0x%08x, range 0x%08x",
+		 (unsigned)d.arch, (unsigned)d.nr, (unsigned long long)d.args[0], (unsigned long long)d.args[1],
+		 (unsigned long long)d.args[2], (unsigned long long)d.args[3], (unsigned long long)d.args[4],
+		 (unsigned long long)d.args[5], (unsigned)want, (unsigned)got);
+	return -1;
+}
+
+/* Comparisons that must split a word even where neither program makes
+ * them: the table's arch values, and the numbers whose arguments the kernel
+ * truncates (so each class has one kernel view). */
+static int add_virtual(struct proof *p, unsigned word)
+{
+	for (unsigned a = 0; a < p->rs->narch; a++) {
+		const struct table *t = &p->tables[a];
+		if (word == W_ARCH && add_pred(p, W_ARCH, 0xffffffffu, BPF_JEQ, t->audit_arch))
+			return -1;
+		for (uint32_t i = 0; word == W_NR && i < TABLE_NR; i++)
+			if (t->trunc[i] && add_pred(p, W_NR, 0xffffffffu, BPF_JEQ, t->base + i))
+				return -1;
+	}
+	return 0;
+}
+
+static const uint8_t order[NWORDS] = { W_ARCH, W_NR, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+/* Fixes the words of ORDER from DEPTH on, one class at a time. */
+static int prove(struct proof *p, uint32_t *val, uint32_t fixed, unsigned depth)
+{
+	bool arch_nr = (fixed & (1u << W_ARCH | 1u << W_NR)) == (1u << W_ARCH | 1u << W_NR);
+	uint32_t trunc = arch_nr ? truncated_words(p, val[W_ARCH], val[W_NR]) : 0;
+	p->npreds = 0;
+	/* libseccomp's program sees the truncated high words as 0. */
+	uint32_t saved[NWORDS];
+	memcpy(saved, val, sizeof saved);
+	for (unsigned w = 0; w < NWORDS; w++)
+		if (trunc >> w & 1)
+			val[w] = 0;
+	int rc = walk(p, 0, val, fixed | trunc);
+	memcpy(val, saved, sizeof saved);
+	if (rc || walk(p, 1, val, fixed))
+		return -1;
+	unsigned d = depth;
+	while (d < NWORDS) {
+		unsigned w = order[d];
+		bool any = w == W_ARCH || w == W_NR; /* their virtual comparisons */
+		for (unsigned i = 0; i < p->npreds && !any; i++)
+			any = p->preds[i].word == w;
+		if (any && !(fixed >> w & 1))
+			break;
+		d++;
+	}
+	if (d == NWORDS)
+		return compare_point(p, val, trunc);
+	unsigned w = order[d];
+	if (add_virtual(p, w))
+		return -1;
+	/* This word's comparisons, gathered at the front. */
+	unsigned n = 0;
+	for (unsigned i = 0; i < p->npreds; i++)
+		if (p->preds[i].word == w)
+			p->preds[n++] = p->preds[i];
+	int nreps = reps_of(p, p->preds, n, p->reps[d]);
+	if (nreps < 0)
+		return -1;
+	for (int r = 0; r < nreps; r++) {
+		val[w] = p->reps[d][r];
+		if (prove(p, val, fixed | 1u << w, d + 1))
+			return -1;
+	}
+	val[w] = 0;
 	return 0;
 }
 
 int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
 		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
 {
+	struct proof p = { .rs = rs, .prog = { lib, range }, .len = { lib_len, range_len }, .why = why,
+			   .why_len = why_len };
 	struct table *tables = calloc(rs->narch ? rs->narch : 1, sizeof *tables);
-	if (!tables) {
-		snprintf(why, why_len, "out of memory");
-		return -1;
+	unsigned longest = lib_len > range_len ? lib_len : range_len;
+	p.preds_cap = 2 * STATES_PER_PC * longest + RULESET_MAX_ARCH * (TABLE_NR + 1);
+	p.preds = malloc(p.preds_cap * sizeof *p.preds);
+	p.stack = malloc(2 * STATES_PER_PC * (longest + 1) * sizeof *p.stack);
+	bool ok = tables && p.preds && p.stack;
+	for (int i = 0; i < 2; i++) {
+		p.memo_gen[i] = calloc(p.len[i] ? p.len[i] : 1, sizeof *p.memo_gen[i]);
+		p.memo_n[i] = calloc(p.len[i] ? p.len[i] : 1, 1);
+		p.memo[i] = malloc((p.len[i] ? p.len[i] : 1) * STATES_PER_PC * sizeof *p.memo[i]);
+		ok = ok && p.memo_gen[i] && p.memo_n[i] && p.memo[i];
 	}
-	int rc = 0;
+	for (unsigned d = 0; d < NWORDS; d++)
+		ok = ok && (p.reps[d] = malloc(MAX_REPS * sizeof *p.reps[d]));
+	int rc = ok ? 0 : VERIFY_UNPROVEN;
+	if (!ok)
+		snprintf(why, why_len, "out of memory");
 	for (unsigned a = 0; a < rs->narch && !rc; a++)
 		if (resolve(rs, a, &tables[a])) {
 			snprintf(why, why_len, "architecture 0x%08x: outside what the range emitter handles",
 				 (unsigned)rs->arch[a]);
-			rc = -1;
+			rc = VERIFY_UNPROVEN;
 		}
-	if (!rc)
-		rc = numbers(rs, lib, lib_len, range, range_len, tables, why, why_len);
-	for (unsigned a = 0; a < rs->narch && !rc; a++)
-		rc = arguments(lib, lib_len, range, range_len, &tables[a], why, why_len);
+	p.tables = tables;
+	uint32_t val[NWORDS] = { 0 };
+	if (!rc && prove(&p, val, 0, 0)) {
+		rc = p.unproven ? VERIFY_UNPROVEN : VERIFY_DIFFERS;
+		if (p.unproven)
+			snprintf(why, why_len, "not proven equal: %s", p.unproven);
+	}
+	for (unsigned d = 0; d < NWORDS; d++)
+		free(p.reps[d]);
+	for (int i = 0; i < 2; i++) {
+		free(p.memo_gen[i]);
+		free(p.memo_n[i]);
+		free(p.memo[i]);
+	}
+	free(p.stack);
+	free(p.preds);
 	free(tables);
 	return rc;
 }

@@ -7,15 +7,15 @@
 
 #include "ruleset.h"
 
-/* Runs both programs in the emulator for every architecture value the
- * filter distinguishes (and others), every syscall number 0..1023 (and the
- * x32 numbers on x86_64), and for the argument-checked syscalls a grid of
- * argument values (address families and their high-bit variants, CLONE_NEW*
- * bits alone, with thread flags and with bit 32, personality boundaries,
- * every value a rule names and its neighbours). Where the kernel reads an
- * argument's low 32 bits only, the range program's answer must be the one
- * libseccomp's program gives for the value the kernel sees.
- * 0 when they agree, else -1 with the first difference in WHY. */
+#define VERIFY_DIFFERS (-1)  /* a seccomp_data on which they decide differently */
+#define VERIFY_UNPROVEN (-2) /* outside what the proof handles, or over its budget */
+
+/* Proves that RANGE decides as LIB (libseccomp's program of RS) on every
+ * seccomp_data: every arch value, number and argument vector, with LIB
+ * asked about the kernel's view where the kernel reads only an argument's
+ * low 32 bits (verify.c says why the values it tries are enough).
+ * 0 when they agree everywhere; VERIFY_DIFFERS with the first difference in
+ * WHY; VERIFY_UNPROVEN with the reason in WHY. */
 int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
 		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len);
 

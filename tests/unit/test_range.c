@@ -131,7 +131,7 @@ static void i386_socket_rules_hold_on_socketcall_and_the_direct_call(void **stat
 		   &rs);
 	struct sock_filter *p;
 	unsigned short len;
-	assert_int_equal(profile_emit(&rs, "test", true, &p, &len), 0);
+	assert_int_equal(profile_emit(&rs, "test", true, &p, &len, NULL), 0);
 	const uint32_t i386 = AUDIT_ARCH_I386, eperm = SCMP_ACT_ERRNO(EPERM);
 	assert_int_equal(run(p, len, i386, 359, 1), SCMP_ACT_ALLOW); /* socket(AF_UNIX) */
 	assert_int_equal(run(p, len, i386, 359, 2), eperm);          /* socket(AF_INET) */
@@ -155,7 +155,7 @@ static void i386_socket_rules_hold_on_socketcall_and_the_direct_call(void **stat
 		   "\"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": [\"socket\", \"getpid\"], \"action\": "
 		   "\"SCMP_ACT_ALLOW\"}]}",
 		   &rs);
-	assert_int_equal(profile_emit(&rs, "test", true, &p, &len), 0);
+	assert_int_equal(profile_emit(&rs, "test", true, &p, &len, NULL), 0);
 	assert_int_equal(run(p, len, i386, 359, 1), SCMP_ACT_ERRNO(ENOSYS));
 	assert_int_equal(run(p, len, i386, 102, 1), SCMP_ACT_ERRNO(ENOSYS));
 	assert_int_equal(run(p, len, i386, 20, 0), SCMP_ACT_ALLOW);
@@ -179,7 +179,7 @@ static void rules_on_one_syscall_merge_as_libseccomp_merges_them(void **state)
 		   &rs);
 	struct sock_filter *p;
 	unsigned short len;
-	assert_int_equal(profile_emit(&rs, "test", true, &p, &len), 0);
+	assert_int_equal(profile_emit(&rs, "test", true, &p, &len, NULL), 0);
 	const uint32_t x86_64 = AUDIT_ARCH_X86_64;
 	assert_int_equal(run(p, len, x86_64, SYS_personality, 8), SCMP_ACT_LOG);
 	assert_int_equal(run(p, len, x86_64, SYS_personality, 0), SCMP_ACT_LOG);
@@ -232,7 +232,7 @@ static void arm_private_numbers_are_runs_of_their_own(void **state)
 	parse_file("build/test-deps/moby-default.json", &rs);
 	struct sock_filter *p;
 	unsigned short len;
-	assert_int_equal(profile_emit(&rs, "moby", true, &p, &len), 0);
+	assert_int_equal(profile_emit(&rs, "moby", true, &p, &len, NULL), 0);
 	const uint32_t arm = AUDIT_ARCH_ARM;
 	assert_int_equal(run(p, len, arm, 0xf0002, 0), SCMP_ACT_ALLOW); /* cacheflush */
 	assert_int_equal(run(p, len, arm, 0xf0005, 0), SCMP_ACT_ALLOW); /* set_tls */
@@ -449,7 +449,7 @@ static void complain_allows_only_the_bootstrap_calls(void **state)
 	/* And in the program: write (the old failure report) notifies. */
 	struct sock_filter *prog;
 	unsigned short len;
-	assert_int_equal(profile_emit(&complain, "deny-all", true, &prog, &len), 0);
+	assert_int_equal(profile_emit(&complain, "deny-all", true, &prog, &len, NULL), 0);
 	struct seccomp_data d = { .nr = SYS_write, .arch = profile_arch() };
 	assert_int_equal(emulate(prog, len, &d), SECCOMP_RET_USER_NOTIF);
 	d.nr = SYS_execve;
@@ -464,7 +464,7 @@ static uint32_t decided(const struct ruleset *rs, const char *name)
 {
 	struct sock_filter *prog;
 	unsigned short len;
-	assert_int_equal(profile_emit(rs, "test", true, &prog, &len), 0);
+	assert_int_equal(profile_emit(rs, "test", true, &prog, &len, NULL), 0);
 	struct seccomp_data d = { .nr = ruleset_nr(profile_arch(), name), .arch = profile_arch() };
 	uint32_t r = emulate(prog, len, &d);
 	free(prog);
