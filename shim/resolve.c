@@ -177,6 +177,106 @@ static int add(struct table *t, uint32_t i, const struct rule *r)
 	return 0;
 }
 
+/* A node of libseccomp's argument tree (db.c, _db_rule_gen_64 and
+ * _db_rule_gen_32): one 32-bit comparison. Its place among siblings is
+ * _db_chain_lt's (argument and word, then the operator's class, then the
+ * datum); two nodes are one when _db_chain_eq says so. */
+struct node {
+	unsigned arg_prio;  /* argument * 2 + 1 for the high word */
+	unsigned op_prio;   /* EQ, NE, MASKED_EQ 3; LT, LE 2; GT, GE 1 */
+	enum scmp_compare op_orig, op; /* as written; as compared (EQ, MASKED_EQ, GT, GE) */
+	uint32_t datum, mask;
+};
+
+static unsigned nodes_of(const struct table *t, const struct rule *r, struct node *out)
+{
+	/* Conditions in ascending argument order, as db_col_rule_add stores them. */
+	const struct rule_arg *by_arg[RULE_MAX_ARGS] = { 0 };
+	for (unsigned k = 0; k < r->nargs; k++)
+		if (r->args[k].index < RULE_MAX_ARGS)
+			by_arg[r->args[k].index] = &r->args[k];
+	unsigned n = 0;
+	for (unsigned i = 0; i < RULE_MAX_ARGS; i++) {
+		const struct rule_arg *c = by_arg[i];
+		if (!c || no_op(t, c))
+			continue;
+		enum scmp_compare op = c->op == SCMP_CMP_NE ? SCMP_CMP_EQ
+				     : c->op == SCMP_CMP_LT ? SCMP_CMP_GE
+				     : c->op == SCMP_CMP_LE ? SCMP_CMP_GT : c->op;
+		unsigned prio = c->op == SCMP_CMP_LE || c->op == SCMP_CMP_LT ? 2
+			      : c->op == SCMP_CMP_GE || c->op == SCMP_CMP_GT ? 1 : 3;
+		uint64_t mask = c->op == SCMP_CMP_MASKED_EQ ? c->a : UINT64_MAX;
+		uint64_t datum = c->op == SCMP_CMP_MASKED_EQ ? c->b & c->a : c->a;
+		for (int hi = t->arg32 ? 0 : 1; hi >= 0; hi--) {
+			/* The high word of a range compare is a GT node for all four. */
+			enum scmp_compare word_op = hi && prio < 3 ? SCMP_CMP_GT : op;
+			out[n++] = (struct node){ .arg_prio = i * 2 + (unsigned)hi, .op_prio = prio, .op_orig = c->op,
+						  .op = word_op, .datum = (uint32_t)(hi ? datum >> 32 : datum),
+						  .mask = (uint32_t)(hi ? mask >> 32 : mask) };
+		}
+	}
+	return n;
+}
+
+static bool node_lt(const struct node *a, const struct node *b)
+{
+	if (a->arg_prio != b->arg_prio)
+		return a->arg_prio < b->arg_prio;
+	if (a->op_prio != b->op_prio)
+		return a->op_prio < b->op_prio;
+	if (a->op_orig == SCMP_CMP_LE || a->op_orig == SCMP_CMP_LT)
+		return a->datum > b->datum;
+	return a->datum < b->datum;
+}
+
+static bool node_eq(const struct node *a, const struct node *b)
+{
+	return a->arg_prio == b->arg_prio && a->op == b->op && a->datum == b->datum && a->mask == b->mask;
+}
+
+/* Whether libseccomp's tree tries rule B before rule A (A added first):
+ * the first nodes where they part decide, larger first (_db_tree_add keeps
+ * each level in descending _db_chain_lt order, equal ones in the order
+ * added); a rule that is a prefix of the other ends first and decides. */
+static bool tried_before(const struct table *t, const struct rule *a, const struct rule *b)
+{
+	struct node na[2 * RULE_MAX_ARGS], nb[2 * RULE_MAX_ARGS];
+	unsigned la = nodes_of(t, a, na), lb = nodes_of(t, b, nb);
+	for (unsigned i = 0; i < la && i < lb; i++) {
+		if (node_eq(&na[i], &nb[i]))
+			continue;
+		return node_lt(&na[i], &nb[i]);
+	}
+	return lb < la;
+}
+
+/* The argument rules of index I in the order libseccomp's program tries
+ * them (a stable insertion sort: lists are a few rules long). This is the
+ * model only; verify.c proves the result or libseccomp's program is used. */
+static void sort_like_libseccomp(struct table *t, uint32_t i)
+{
+	unsigned char order[TABLE_MAX_RULES];
+	unsigned n = 0;
+	for (unsigned c = t->first[i]; c; c = t->next[c - 1])
+		order[n++] = (unsigned char)c;
+	if (n < 2)
+		return;
+	for (unsigned j = 1; j < n; j++) {
+		unsigned char c = order[j];
+		unsigned k = j;
+		while (k > 0 && tried_before(t, &t->rules[order[k - 1] - 1], &t->rules[c - 1])) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = c;
+	}
+	t->first[i] = order[0];
+	for (unsigned j = 0; j + 1 < n; j++)
+		t->next[order[j] - 1] = order[j + 1];
+	t->next[order[n - 1] - 1] = 0;
+	t->last[i] = order[n - 1];
+}
+
 /* R as libseccomp adds it to multiplexer call CALL: OR'd conditions become
  * one rule each, argument 0's condition becomes arg0 == CALL. */
 static int add_mux(struct table *t, uint32_t mux, uint32_t call, const struct rule *r)
@@ -259,5 +359,8 @@ int resolve(const struct ruleset *rs, unsigned a, struct table *t)
 		if ((uint32_t)nr < t->base || add(t, (uint32_t)nr - t->base, r))
 			return -1;
 	}
+	for (uint32_t i = 0; i < TABLE_NR; i++)
+		if (t->ncond[i] > 1)
+			sort_like_libseccomp(t, i);
 	return 0;
 }

@@ -231,6 +231,64 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A mask too wide to enumerate, used by equality tests only (a masked
+ * compare on one argument): the classes are "W & U equals one of the
+ * compared values K" and "none of them", within each interval of the
+ * unmasked comparisons (OUT[0..NS-1], their starts). One value each, or
+ * the proof gives up. */
+static int one_mask(struct proof *p, const struct pred *q, unsigned n, uint32_t u, uint32_t *out, unsigned ns)
+{
+	uint32_t k[256];
+	unsigned nk = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (q[i].mask == 0xffffffffu && q[i].op != BPF_JSET)
+			continue;
+		if (q[i].mask != u || q[i].op != BPF_JEQ || nk == 256)
+			return give_up(p, "masks too wide to enumerate");
+		k[nk++] = q[i].k;
+	}
+	uint32_t *starts = malloc(ns * sizeof *starts);
+	if (!starts)
+		return give_up(p, "out of memory");
+	memcpy(starts, out, ns * sizeof *starts);
+	unsigned nout = 0;
+	for (unsigned r = 0; r < ns; r++) {
+		uint32_t lo = starts[r], hi = r + 1 < ns ? starts[r + 1] - 1 : 0xffffffffu, w;
+		if (nout + nk + 65 > MAX_REPS) {
+			free(starts);
+			return give_up(p, "too many values compared on one word");
+		}
+		for (unsigned i = 0; i < nk; i++)
+			if (least_with_bits(lo, u, k[i] & u, &w) && w <= hi)
+				out[nout++] = w;
+		/* "None of them": the first few masked values that are not a K
+		 * (nk + 1 distinct ones include one), where the interval has one. */
+		bool found = false;
+		uint32_t s = 0;
+		for (unsigned tries = 0; tries < nk + 64 && !found; tries++) {
+			bool listed = false;
+			for (unsigned i = 0; i < nk && !listed; i++)
+				listed = (k[i] & u) == s && (k[i] & ~u) == 0;
+			if (!listed && least_with_bits(lo, u, s, &w) && w <= hi) {
+				out[nout++] = w;
+				found = true;
+			}
+			s = (s - u) & u;
+			if (!s)
+				break;
+		}
+		/* Not found in a short interval: try all of it. */
+		if (!found && hi - lo >= 64) {
+			free(starts);
+			return give_up(p, "masks too wide to enumerate");
+		}
+		for (uint32_t j = 0; !found && j <= hi - lo; j++)
+			out[nout++] = lo + j;
+	}
+	free(starts);
+	return (int)nout;
+}
+
 /* One value per class of WORD under the predicates Q (N of them) into OUT;
  * the count, or -1 when that cannot be done within the limits. */
 static int reps_of(struct proof *p, const struct pred *q, unsigned n, uint32_t *out)
@@ -262,7 +320,7 @@ static int reps_of(struct proof *p, const struct pred *q, unsigned n, uint32_t *
 	if (!u)
 		return (int)ns;
 	if (__builtin_popcount(u) > MAX_MASK_BITS || n > 256 || (ns << __builtin_popcount(u)) > (1u << 16))
-		return give_up(p, "a mask too wide to enumerate");
+		return one_mask(p, q, n, u, out, ns);
 	/* Every subset of U's bits in every interval, one value per distinct
 	 * truth vector. */
 	uint32_t *starts = malloc(ns * sizeof *starts);

@@ -16,7 +16,7 @@ UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity
 	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c $(PROFILE_SRCS)
 
 UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \
-	tests/unit/testlib.h $(B)/host.stamp
+	tests/unit/testlib.h tests/differential.h $(B)/host.stamp
 
 $(T)/unit_%: tests/unit/test_%.c $(UNIT_DEPS)
 	@mkdir -p $(T)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -399,6 +400,23 @@ int main(int argc, char **argv)
 		return cmd_leave_grandchild(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "ignore-term"));
 	if (!strcmp(cmd, "sleep") && argc > 2) {
 		sleep((unsigned)atoi(argv[2]));
+		return 0;
+	}
+	if (!strcmp(cmd, "socket")) {
+		/* What a profile with socket rules decides in the kernel. */
+		static const struct {
+			int family;
+			const char *name;
+		} fam[] = { { AF_INET, "AF_INET" }, { AF_UNIX, "AF_UNIX" } };
+		for (int i = 0; i < 2; i++) {
+			int fd = socket(fam[i].family, SOCK_STREAM, 0);
+			if (fd >= 0)
+				printf("socket(%s, SOCK_STREAM): ALLOWED\n", fam[i].name);
+			else
+				printf("socket(%s, SOCK_STREAM): errno %d\n", fam[i].name, errno);
+			if (fd >= 0)
+				close(fd);
+		}
 		return 0;
 	}
 	if (!strcmp(cmd, "args")) {

@@ -1809,6 +1809,47 @@ static void docker_profile_decides_i386_and_x32_calls_in_the_kernel(void **state
 	unlink("/tmp/shim-moby.bpf");
 }
 
+/* Issue 20's reproduction: two socket rules with different actions, one
+ * testing two arguments. libseccomp's program (runc's, Docker's) tries the
+ * rule on argument 1 first, so both sockets get EPERM; the shim once
+ * installed a range program that allowed AF_INET. In the kernel, from the
+ * JSON and from its compiled file. */
+static void overlapping_argument_rules_are_denied_as_libseccomp_denies(void **state)
+{
+	(void)state;
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":[\n"
+		" {\"names\":[\"read\",\"write\",\"writev\",\"exit_group\",\"exit\",\"execve\",\"arch_prctl\","
+		"\"set_tid_address\",\"brk\",\"mmap\",\"munmap\",\"ioctl\",\"close\",\"fstat\",\"newfstatat\","
+		"\"rt_sigprocmask\",\"rt_sigaction\",\"prlimit64\",\"getrandom\",\"mprotect\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"},\n"
+		" {\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2,"
+		"\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]},\n"
+		" {\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,\"args\":[{\"index\":1,"
+		"\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}\n";
+	char path[] = "/tmp/shim-overlap-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, sizeof json - 1), (ssize_t)(sizeof json - 1));
+	close(fd);
+	struct result r;
+	run_shim(false, NULL, ARGS("--compile-profile", path, "/tmp/shim-overlap.bpf"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	char json_env[64], bpf_env[] = "SHIM_SECCOMP=/tmp/shim-overlap.bpf";
+	snprintf(json_env, sizeof json_env, "SHIM_SECCOMP=%s", path);
+	char *settings[] = { json_env, bpf_env };
+	for (int i = 0; i < 2; i++) {
+		run_shim(true, ENV(settings[i]), ARGS((char *)probe, "socket"), &r, 20);
+		print_message("%s: %s", settings[i], r.out);
+		assert_int_equal(r.status, 0);
+		assert_true(has_line(r.out, "socket(AF_INET, SOCK_STREAM): errno 1"));
+		assert_true(has_line(r.out, "socket(AF_UNIX, SOCK_STREAM): errno 1"));
+	}
+	unlink(path);
+	unlink("/tmp/shim-overlap.bpf");
+}
+
 /* ---------------------------------------------------------------- learn */
 
 static char learn_dir[64];
@@ -2173,6 +2214,7 @@ int main(void)
 		cmocka_unit_test(node_workload_has_no_would_deny_in_complain_mode),
 		cmocka_unit_test(docker_default_profile_loads_and_node_runs),
 		cmocka_unit_test(docker_profile_decides_i386_and_x32_calls_in_the_kernel),
+		cmocka_unit_test(overlapping_argument_rules_are_denied_as_libseccomp_denies),
 		cmocka_unit_test(learned_node_profile_enforces_and_is_smaller),
 		cmocka_unit_test(learn_reports_calls_outside_the_base_and_keeps_enosys),
 		cmocka_unit_test(killed_learning_run_leaves_a_loadable_profile),
