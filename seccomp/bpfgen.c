@@ -1,7 +1,9 @@
 /* Build step: compiles seccomp/default.json (the child's profile) and
  * seccomp/pid1.json (PID 1's own) once, into a header the shim embeds, so
  * starting it costs only the kernel's install. The programs come from the
- * range emitter and are verified against libseccomp's here. */
+ * range emitter and are verified against libseccomp's here. What it made goes
+ * to stdout; stderr is for warnings and errors only, so a clean build of the
+ * shipped profiles leaves it empty (tests/integration checks that). */
 #include <errno.h>
 #include <json-c/json.h>
 #include <linux/filter.h>
@@ -96,8 +98,8 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 		char sym[64];
 		snprintf(sym, sizeof sym, "%s_%s", name, suffix[v]);
 		emit_prog(out, sym, prog, prog_len);
-		fprintf(stderr, "bpfgen: %s (%s): %u instructions, verified against libseccomp's %u\n", path,
-			suffix[v], prog_len, lib_len);
+		printf("bpfgen: %s (%s): %u instructions, verified against libseccomp's %u\n", path, suffix[v],
+		       prog_len, lib_len);
 		free(prog);
 		free(lib);
 	}
@@ -120,10 +122,9 @@ static int emit_profile(FILE *out, const char *name, const char *path, bool full
 		if (ruleset_learn(&rs, keep, nkeep, &learn) || profile_emit(&learn, path, true, &prog, &prog_len, NULL) ||
 		    emit_libseccomp(&learn, path, &lib, &lib_len))
 			return 1;
-		fprintf(stderr,
-			"bpfgen: %s (learn, %zu assumed; emitted at start): %u instructions, range program verified "
-			"(libseccomp's: %u)\n",
-			path, nkeep, prog_len, lib_len);
+		printf("bpfgen: %s (learn, %zu assumed; emitted at start): %u instructions, range program verified "
+		       "(libseccomp's: %u)\n",
+		       path, nkeep, prog_len, lib_len);
 		free(prog);
 		free(lib);
 		ruleset_free(&learn);
@@ -173,6 +174,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (fclose(out)) {
 		fprintf(stderr, "bpfgen: %s: %s\n", argv[3], strerror(errno));
+		return 1;
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "bpfgen: stdout: %s\n", strerror(errno));
 		return 1;
 	}
 	return 0;

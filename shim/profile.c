@@ -43,9 +43,6 @@ uint32_t profile_arch(void)
 
 #define MAX_DEPTH 16
 #define MAX_ERRNO 4095
-/* json-c turns any larger number into UINT64_MAX without an error, so that
- * value cannot be told from an overflow and is refused. */
-#define MAX_ARG_VALUE (UINT64_MAX - 1)
 
 struct ctx {
 	const char *source;
@@ -82,19 +79,66 @@ static bool only_keys(struct ctx *c, json_object *obj, const char *where, const 
 	return true;
 }
 
+/* json-c 0.16 keeps a whole number as int64, or as uint64 when it is above
+ * INT64_MAX; one above UINT64_MAX becomes UINT64_MAX and one below INT64_MIN
+ * becomes INT64_MIN (strtoull/strtoll's clamp), with no error and no errno
+ * from the getters. So a negative reads as negative here, and a number above
+ * UINT64_MAX is refused before, from the text (find_overflow). */
 static int get_u64(struct ctx *c, json_object *v, const char *what, uint64_t max, uint64_t *out)
 {
 	if (!json_object_is_type(v, json_type_int))
 		return bad(c, "%s: expected a whole number", what);
-	errno = 0;
-	int64_t s = json_object_get_int64(v);
-	if (s < 0)
+	if (json_object_get_int64(v) < 0)
 		return bad(c, "%s: negative", what);
 	uint64_t u = json_object_get_uint64(v);
-	if (errno == ERANGE || u > max)
+	if (u > max)
 		return bad(c, "%s: out of range (at most %llu)", what, (unsigned long long)max);
 	*out = u;
 	return 0;
+}
+
+static bool number_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E';
+}
+
+/* The offset of the first whole number above UINT64_MAX in JSON (LEN bytes,
+ * which json-c has accepted as strict JSON), or LEN: json-c reads such a
+ * number as UINT64_MAX itself, so only the text tells them apart. Outside
+ * strings a number starts with '-' or a digit and runs on over digits, '-',
+ * '+', '.', 'e' and 'E'. */
+static size_t find_overflow(const char *json, size_t len)
+{
+	static const char max[] = "18446744073709551615";
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (json[i] == '\\')
+				i++;
+			else if (json[i] == '"')
+				in_string = false;
+			continue;
+		}
+		if (json[i] == '"')
+			in_string = true;
+		if (json[i] != '-' && (json[i] < '0' || json[i] > '9'))
+			continue;
+		size_t from = i, end = i;
+		bool whole = true;
+		for (; end < len && number_char(json[end]); end++)
+			if (json[end] == '.' || json[end] == 'e' || json[end] == 'E')
+				whole = false;
+		i = end - 1;
+		if (!whole || json[from] == '-')
+			continue; /* a fraction, or negative: refused by type or sign */
+		size_t start = from;
+		while (start < end - 1 && json[start] == '0')
+			start++;
+		size_t digits = end - start;
+		if (digits > sizeof max - 1 || (digits == sizeof max - 1 && memcmp(json + start, max, digits) > 0))
+			return from;
+	}
+	return len;
 }
 
 static const struct {
@@ -250,10 +294,10 @@ static int get_args(struct ctx *c, json_object *rule, const char *where, struct 
 			return bad(c, "%s: args[%zu].index is missing", where, i);
 		if (get_u64(c, v, "args.index", 5, &index))
 			return -1;
-		if (json_object_object_get_ex(a, "value", &v) && get_u64(c, v, "args.value", MAX_ARG_VALUE, &value))
+		if (json_object_object_get_ex(a, "value", &v) && get_u64(c, v, "args.value", UINT64_MAX, &value))
 			return -1;
 		if (json_object_object_get_ex(a, "valueTwo", &v) &&
-		    get_u64(c, v, "args.valueTwo", MAX_ARG_VALUE, &value_two))
+		    get_u64(c, v, "args.valueTwo", UINT64_MAX, &value_two))
 			return -1;
 		if (!json_object_object_get_ex(a, "op", &v) || !json_object_is_type(v, json_type_string))
 			return bad(c, "%s: args[%zu].op must be a string", where, i);
@@ -613,6 +657,12 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 			bad(&c, "trailing data after the JSON value at byte %zu", i);
 			return EXIT_SECCOMP;
 		}
+	}
+	size_t over = find_overflow(json, used);
+	if (over < used) {
+		json_object_put(root);
+		bad(&c, "the number at byte %zu: out of range (at most %llu)", over, (unsigned long long)UINT64_MAX);
+		return EXIT_SECCOMP;
 	}
 
 	int rc = parse_root(&c, root);

@@ -284,7 +284,67 @@ static const char *const malformed[][2] = {
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"disabled\":true}", "\"disabled\" must be false" },
 	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "invalid JSON" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":99999999999999999999999,\"op\":\"SCMP_CMP_EQ\"}]}]}", "out of range" },
+	/* Condition values: 0..2^64-1, as runc takes them (json-c reads anything
+	 * larger as 2^64-1, so the text is what tells them apart). */
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":18446744073709551616,\"op\":\"SCMP_CMP_EQ\"}]}]}", "out of range (at most 18446744073709551615)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":18446744073709551615,\"valueTwo\":18446744073709551616,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}", "out of range (at most 18446744073709551615)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]}]}", "args.value: negative" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,\"valueTwo\":-18446744073709551616,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}", "args.valueTwo: negative" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1.0,\"op\":\"SCMP_CMP_EQ\"}]}]}", "args.value: expected a whole number" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":18446744073709551616e0,\"op\":\"SCMP_CMP_EQ\"}]}]}", "args.value: expected a whole number" },
 };
+
+/* Condition values take every unsigned 64-bit value (runc: Go's uint64 in
+ * the OCI spec), both ends landing in the rule set and the program exactly;
+ * a number inside a string is no value. */
+static void condition_values_take_the_whole_unsigned_64_bit_range(void **state)
+{
+	(void)state;
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+		"\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\","
+		"\"comment\":\"\\\" 18446744073709551616 \\\\\",\"args\":["
+		"{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
+		"{\"index\":1,\"value\":18446744073709551615,\"op\":\"SCMP_CMP_EQ\"},"
+		"{\"index\":2,\"value\":18446744073709551615,\"valueTwo\":18446744073709551615,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
+		"{\"index\":3,\"value\":0,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}";
+	struct ruleset rs;
+	char *printed = NULL;
+	assert_int_equal(profile_parse(json, sizeof json - 1, "test", &rs, &printed), 0);
+	assert_int_equal(rs.nrules, 1);
+	assert_int_equal(rs.rules[0].nargs, 4);
+	const struct rule_arg *a = rs.rules[0].args;
+	assert_true(a[0].a == 0 && a[0].b == 0);
+	assert_true(a[1].a == UINT64_MAX && a[1].b == 0);
+	assert_true(a[2].a == UINT64_MAX && a[2].b == UINT64_MAX);
+	assert_true(a[3].a == 0 && a[3].b == 0);
+	ruleset_free(&rs);
+	/* The printed profile keeps them and loads back. */
+	assert_non_null(strstr(printed, "18446744073709551615"));
+	assert_int_equal(profile_parse(printed, strlen(printed), "printed", &rs, NULL), 0);
+	assert_true(rs.rules[0].args[1].a == UINT64_MAX && rs.rules[0].args[2].b == UINT64_MAX);
+	ruleset_free(&rs);
+	free(printed);
+	/* The program (range emitter, verified at load) decides on the exact values. */
+	struct filter_pair f;
+	assert_int_equal(profile_compile_range(json, sizeof json - 1, "test", &f, NULL, PROFILE_ENFORCE), 0);
+	static const struct {
+		uint64_t args[4];
+		uint32_t want;
+	} cases[] = {
+		{ { 0, UINT64_MAX, UINT64_MAX, 7 }, SCMP_ACT_ALLOW },
+		{ { 1, UINT64_MAX, UINT64_MAX, 7 }, ENOSYS_RET },
+		{ { 0, UINT64_MAX - 1, UINT64_MAX, 7 }, ENOSYS_RET },
+		{ { 0, UINT64_MAX, UINT64_MAX - 1, 7 }, ENOSYS_RET },
+		{ { 0, UINT64_MAX >> 32, UINT64_MAX, 7 }, ENOSYS_RET },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct seccomp_data d = { .nr = 0, .arch = AUDIT_ARCH_X86_64 };
+		memcpy(d.args, cases[i].args, sizeof cases[i].args);
+		assert_int_equal(emulate(f.enforce, f.enforce_len, &d), cases[i].want);
+	}
+	filter_pair_free(&f);
+}
 
 static size_t case_index;
 static int case_rc;
@@ -369,6 +429,7 @@ int main(void)
 		cmocka_unit_test(errno_names_give_the_value),
 		cmocka_unit_test(security_profiles_operator_output_is_accepted),
 		cmocka_unit_test(inspektor_gadget_output_is_accepted),
+		cmocka_unit_test(condition_values_take_the_whole_unsigned_64_bit_range),
 		cmocka_unit_test(malformed_profiles_are_refused_with_one_line),
 		cmocka_unit_test(nul_byte_is_refused),
 		cmocka_unit_test(profiles_compile_for_the_target_architecture),
