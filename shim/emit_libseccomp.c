@@ -3,10 +3,15 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
+#include "exitcode.h"
 #include "log.h"
 
 /* As runc does: on every architecture of the filter, a syscall number above
@@ -160,6 +165,68 @@ static int build(const struct ruleset *rs, const char *source, scmp_filter_ctx f
 	return 0;
 }
 
+/* libseccomp 2.6.0 never returns from seccomp_rule_add for some pairs of
+ * rules on one syscall that share a != condition (found by the differential
+ * test: a1 != 5 && a4 != 7, then a1 != 5 && a5 == 9). With every signal
+ * blocked, a start would hang until the kubelet's KILL. A CPU-time deadline
+ * ends it with the profile's error instead; the real compiles take
+ * milliseconds (Docker's three architectures: about 30 ms). */
+#define COMPILE_CPU_SECONDS 5
+static char deadline_line[600];
+static size_t deadline_len;
+
+static void deadline_hit(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if (si->si_code != SI_KERNEL) /* a kill(2) of SIGPROF, not the timer */
+		return;
+	(void)!write(STDERR_FILENO, deadline_line, deadline_len);
+	_exit(EXIT_SECCOMP);
+}
+
+struct deadline {
+	struct sigaction old;
+	sigset_t mask;
+};
+
+static int deadline_start(const char *source, struct deadline *d)
+{
+	int n = snprintf(deadline_line, sizeof deadline_line,
+			 "shim: error: seccomp profile %s: libseccomp did not finish compiling it in %d s of CPU time "
+			 "(libseccomp 2.6.0 loops on some rules of one syscall that share a != condition); "
+			 "rewrite those rules\n",
+			 source, COMPILE_CPU_SECONDS);
+	deadline_len = n < 0 ? 0 : (size_t)n < sizeof deadline_line ? (size_t)n : sizeof deadline_line - 1;
+	struct sigaction sa = { .sa_sigaction = deadline_hit, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigset_t prof;
+	sigemptyset(&prof);
+	sigaddset(&prof, SIGPROF);
+	struct itimerval t = { .it_value = { .tv_sec = COMPILE_CPU_SECONDS } };
+	if (sigaction(SIGPROF, &sa, &d->old)) {
+		log_error("seccomp profile %s: cannot arm the compile deadline: %s", source, strerror(errno));
+		return -1;
+	}
+	if (sigprocmask(SIG_UNBLOCK, &prof, &d->mask) || setitimer(ITIMER_PROF, &t, NULL)) {
+		log_error("seccomp profile %s: cannot arm the compile deadline: %s", source, strerror(errno));
+		(void)sigaction(SIGPROF, &d->old, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int deadline_stop(const char *source, const struct deadline *d)
+{
+	struct itimerval off = { 0 };
+	if (setitimer(ITIMER_PROF, &off, NULL) || sigprocmask(SIG_SETMASK, &d->mask, NULL) ||
+	    sigaction(SIGPROF, &d->old, NULL)) {
+		log_error("seccomp profile %s: cannot disarm the compile deadline: %s", source, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int emit_libseccomp(const struct ruleset *rs, const char *source, struct sock_filter **prog,
 		    unsigned short *len)
 {
@@ -176,7 +243,11 @@ int emit_libseccomp(const struct ruleset *rs, const char *source, struct sock_fi
 		log_error("seccomp profile %s: libseccomp could not create a filter", source);
 		return -1;
 	}
-	int rc = build(rs, source, f);
+	struct deadline d;
+	int rc = deadline_start(source, &d);
+	bool armed = !rc;
+	if (!rc)
+		rc = build(rs, source, f);
 	size_t bytes = 0;
 	if (!rc) {
 		rc = seccomp_export_bpf_mem(f, NULL, &bytes);
@@ -205,7 +276,9 @@ int emit_libseccomp(const struct ruleset *rs, const char *source, struct sock_fi
 			log_error("seccomp profile %s: libseccomp could not generate the filter: %s", source,
 				  strerror(-rc));
 	}
-	seccomp_release(f);
+	seccomp_release(f); /* it walks the same trees */
+	if (armed && deadline_stop(source, &d))
+		rc = -1;
 	if (rc) {
 		free(*prog);
 		*prog = NULL;

@@ -68,10 +68,10 @@ struct proof {
 		unsigned pc;
 		struct acc a;
 	} *stack;
+	unsigned stack_cap;
 	struct pred *preds;
 	unsigned npreds, preds_cap;
-	/* Per depth (one word fixed per level), the values to try. */
-	uint32_t *reps[NWORDS];
+	uint32_t *scratch; /* MAX_REPS values: a word's classes, before copying */
 	unsigned points;
 	const char *unproven; /* why the proof gave up */
 	char *why;
@@ -87,8 +87,15 @@ static int give_up(struct proof *p, const char *reason)
 
 static int add_pred(struct proof *p, uint8_t word, uint32_t mask, uint16_t op, uint32_t k)
 {
-	if (p->npreds == p->preds_cap)
-		return give_up(p, "too many comparisons");
+	if (p->npreds == p->preds_cap) {
+		/* Grown as needed: most proofs see a few dozen. */
+		unsigned cap = p->preds_cap ? 2 * p->preds_cap : 256;
+		struct pred *more = realloc(p->preds, cap * sizeof *more);
+		if (!more)
+			return give_up(p, "out of memory");
+		p->preds = more;
+		p->preds_cap = cap;
+	}
 	p->preds[p->npreds++] = (struct pred){ .mask = mask, .k = k, .op = op, .word = word };
 	return 0;
 }
@@ -181,6 +188,14 @@ static int walk(struct proof *p, int i, const uint32_t *val, uint32_t fixed)
 			break;
 		default:
 			return give_up(p, "an instruction the proof does not model");
+		}
+		if (top + nnext > p->stack_cap) {
+			unsigned cap = 2 * p->stack_cap;
+			void *more = realloc(p->stack, cap * sizeof *p->stack);
+			if (!more)
+				return give_up(p, "out of memory");
+			p->stack = more;
+			p->stack_cap = cap;
 		}
 		for (unsigned n = 0; n < nnext; n++) {
 			/* An instruction that does not read the accumulator is one
@@ -324,7 +339,8 @@ static int reps_of(struct proof *p, const struct pred *q, unsigned n, uint32_t *
 	/* Every subset of U's bits in every interval, one value per distinct
 	 * truth vector. */
 	uint32_t *starts = malloc(ns * sizeof *starts);
-	uint64_t(*sig)[4] = malloc(MAX_REPS * sizeof *sig);
+	size_t nsig = (size_t)ns << __builtin_popcount(u);
+	uint64_t(*sig)[4] = malloc((nsig < MAX_REPS ? nsig : MAX_REPS) * sizeof *sig);
 	if (!starts || !sig) {
 		free(starts);
 		free(sig);
@@ -462,16 +478,21 @@ static int prove(struct proof *p, uint32_t *val, uint32_t fixed, unsigned depth)
 	for (unsigned i = 0; i < p->npreds; i++)
 		if (p->preds[i].word == w)
 			p->preds[n++] = p->preds[i];
-	int nreps = reps_of(p, p->preds, n, p->reps[d]);
+	int nreps = reps_of(p, p->preds, n, p->scratch);
 	if (nreps < 0)
 		return -1;
-	for (int r = 0; r < nreps; r++) {
-		val[w] = p->reps[d][r];
-		if (prove(p, val, fixed | 1u << w, d + 1))
-			return -1;
+	uint32_t *reps = malloc((size_t)nreps * sizeof *reps);
+	if (!reps)
+		return give_up(p, "out of memory");
+	memcpy(reps, p->scratch, (size_t)nreps * sizeof *reps);
+	rc = 0;
+	for (int r = 0; r < nreps && !rc; r++) {
+		val[w] = reps[r];
+		rc = prove(p, val, fixed | 1u << w, d + 1);
 	}
+	free(reps);
 	val[w] = 0;
-	return 0;
+	return rc;
 }
 
 int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
@@ -480,19 +501,16 @@ int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, uns
 	struct proof p = { .rs = rs, .prog = { lib, range }, .len = { lib_len, range_len }, .why = why,
 			   .why_len = why_len };
 	struct table *tables = calloc(rs->narch ? rs->narch : 1, sizeof *tables);
-	unsigned longest = lib_len > range_len ? lib_len : range_len;
-	p.preds_cap = 2 * STATES_PER_PC * longest + RULESET_MAX_ARCH * (TABLE_NR + 1);
-	p.preds = malloc(p.preds_cap * sizeof *p.preds);
-	p.stack = malloc(2 * STATES_PER_PC * (longest + 1) * sizeof *p.stack);
-	bool ok = tables && p.preds && p.stack;
+	p.stack_cap = 256;
+	p.stack = malloc(p.stack_cap * sizeof *p.stack);
+	p.scratch = malloc(MAX_REPS * sizeof *p.scratch);
+	bool ok = tables && p.stack && p.scratch;
 	for (int i = 0; i < 2; i++) {
 		p.memo_gen[i] = calloc(p.len[i] ? p.len[i] : 1, sizeof *p.memo_gen[i]);
 		p.memo_n[i] = calloc(p.len[i] ? p.len[i] : 1, 1);
 		p.memo[i] = malloc((p.len[i] ? p.len[i] : 1) * STATES_PER_PC * sizeof *p.memo[i]);
 		ok = ok && p.memo_gen[i] && p.memo_n[i] && p.memo[i];
 	}
-	for (unsigned d = 0; d < NWORDS; d++)
-		ok = ok && (p.reps[d] = malloc(MAX_REPS * sizeof *p.reps[d]));
 	int rc = ok ? 0 : VERIFY_UNPROVEN;
 	if (!ok)
 		snprintf(why, why_len, "out of memory");
@@ -509,8 +527,7 @@ int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, uns
 		if (p.unproven)
 			snprintf(why, why_len, "not proven equal: %s", p.unproven);
 	}
-	for (unsigned d = 0; d < NWORDS; d++)
-		free(p.reps[d]);
+	free(p.scratch);
 	for (int i = 0; i < 2; i++) {
 		free(p.memo_gen[i]);
 		free(p.memo_n[i]);

@@ -55,6 +55,13 @@ $(T)/shim-asan: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_d
 test-unit: $(UNIT_BINS) $(MUSL_UNIT_BINS) test-deps
 	@set -e; for t in $(UNIT_BINS) $(MUSL_UNIT_BINS); do echo "== $$t"; $$t; done
 
+# The differential property test (issue 20): 10,000 seeded random profiles with overlapping argument
+# rules, the installed program against libseccomp's in the emulator; musl and glibc builds, two seeds.
+# Not under valgrind or ASan (minutes there); the profile code it drives is, through test-unit.
+test-differential: $(T)/unit_differential $(T)/musl_unit_differential
+	$(T)/musl_unit_differential
+	SHIM_DIFF_SEED=21 $(T)/unit_differential
+
 # Build checks (tests/build/): what the binary and the build promise; no root or network
 # (test-pins' refusal comes before any install or download).
 test-hardening: $(B)/shim
@@ -85,7 +92,7 @@ test-minbase: $(B)/shim
 # No root, no containers, no network: what a packager runs.
 check: test-unit test-build
 
-.PHONY: check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
+.PHONY: test-differential check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
@@ -101,7 +108,7 @@ test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e
 
 # test-local: everything that runs on this machine alone; test-e2e and test-aarch64 are independent of it
 # (CI runs the three side by side after one shared build: .ci/run).
-test-local: all test-unit test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
+test-local: all test-unit test-differential test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
 	test-valgrind test-fuzz
 
 test: test-local test-e2e test-aarch64

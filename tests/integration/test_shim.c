@@ -1892,6 +1892,35 @@ static void overlapping_argument_rules_are_denied_as_libseccomp_denies(void **st
 	unlink("/tmp/shim-overlap.bpf");
 }
 
+/* Two rules on one syscall sharing a != condition make libseccomp 2.6.0
+ * loop forever inside seccomp_rule_add; with every signal blocked the
+ * start would hang until a KILL. The compile deadline ends it: one line,
+ * exit 65, nothing run. */
+static void a_profile_libseccomp_never_compiles_ends_with_its_error(void **state)
+{
+	(void)state;
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[\n"
+		" {\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":1,\"value\":5,"
+		"\"op\":\"SCMP_CMP_NE\"},{\"index\":4,\"value\":7,\"op\":\"SCMP_CMP_NE\"}]},\n"
+		" {\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":1,\"value\":5,"
+		"\"op\":\"SCMP_CMP_NE\"},{\"index\":5,\"value\":9,\"op\":\"SCMP_CMP_EQ\"}]}]}\n";
+	char path[] = "/tmp/shim-loop-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, sizeof json - 1), (ssize_t)(sizeof json - 1));
+	close(fd);
+	char env[64];
+	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", path);
+	struct result r;
+	run_shim(true, ENV(env), ARGS((char *)probe, "exit", "0"), &r, 60);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 65);
+	assert_non_null(strstr(r.err, "libseccomp did not finish compiling it"));
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1); /* one line */
+	unlink(path);
+}
+
 /* ---------------------------------------------------------------- learn */
 
 static char learn_dir[64];
@@ -2258,6 +2287,7 @@ int main(void)
 		cmocka_unit_test(docker_default_profile_loads_and_node_runs),
 		cmocka_unit_test(docker_profile_decides_i386_and_x32_calls_in_the_kernel),
 		cmocka_unit_test(overlapping_argument_rules_are_denied_as_libseccomp_denies),
+		cmocka_unit_test(a_profile_libseccomp_never_compiles_ends_with_its_error),
 		cmocka_unit_test(learned_node_profile_enforces_and_is_smaller),
 		cmocka_unit_test(learn_reports_calls_outside_the_base_and_keeps_enosys),
 		cmocka_unit_test(killed_learning_run_leaves_a_loadable_profile),

@@ -315,6 +315,74 @@ static void verification_names_the_first_difference(void **state)
 	ruleset_free(&rs);
 }
 
+/* Issue 20: the check once varied one argument at a time with the others
+ * at 0, so a program that tries prctl's rules in profile order (a0 == 2 &&
+ * a1 == 1 -> ALLOW before a1 == 1 -> EPERM) passed beside libseccomp's,
+ * which tries the a1 rule first. The proof finds the vector (2, 1). */
+static void verification_finds_a_difference_needing_two_arguments(void **state)
+{
+	(void)state;
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
+		"{\"names\":[\"prctl\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2,"
+		"\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"prctl\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,\"args\":[{\"index\":1,"
+		"\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+	struct ruleset rs;
+	assert_int_equal(profile_parse(json, strlen(json), "test", &rs, NULL), 0);
+	struct sock_filter *lib;
+	unsigned short lib_len;
+	assert_int_equal(emit_libseccomp(&rs, "test", &lib, &lib_len), 0);
+	enum { KILL = 0x80000000u, ALLOW = 0x7fff0000u, EPERM_ = 0x00050001u, NOSYS = 0x00050026u };
+	const uint32_t a0 = offsetof(struct seccomp_data, args[0]), a1 = offsetof(struct seccomp_data, args[1]);
+	struct sock_filter order[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 19),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 15, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 15),
+		/* rule 1: a0 == 2 && a1 == 1 */
+		/* 5 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a0 + 4),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 7),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a0),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 5),
+		/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a1 + 4),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a1),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+		/* 13 */ BPF_STMT(BPF_RET | BPF_K, ALLOW),
+		/* rule 2: a1 == 1 */
+		/* 14 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a1 + 4),
+		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4),
+		/* 16 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a1),
+		/* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 2),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, EPERM_),
+		/* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 0, 1),
+		/* 20 */ BPF_STMT(BPF_RET | BPF_K, NOSYS),
+		/* 21 */ BPF_STMT(BPF_RET | BPF_K, KILL),
+	};
+	unsigned len = sizeof order / sizeof *order;
+	/* One argument at a time, the others 0: the two programs agree. */
+	for (unsigned k = 0; k < 2; k++)
+		for (uint64_t v = 0; v < 4; v++) {
+			struct seccomp_data d = { .nr = SYS_prctl, .arch = AUDIT_ARCH_X86_64 };
+			d.args[k] = v;
+			assert_int_equal(emulate(order, len, &d), emulate(lib, lib_len, &d));
+		}
+	char why[320] = "";
+	assert_int_equal(verify_programs(&rs, lib, lib_len, order, len, why, sizeof why), VERIFY_DIFFERS);
+	print_message("%s\n", why);
+	assert_non_null(strstr(why, "args 0x2 0x1 "));
+	/* The range emitter, which tries the rules in libseccomp's order, is proven. */
+	struct sock_filter *range;
+	unsigned short range_len;
+	assert_int_equal(emit_range(&rs, &range, &range_len), 0);
+	assert_int_equal(verify_programs(&rs, lib, lib_len, range, range_len, why, sizeof why), 0);
+	free(range);
+	free(lib);
+	ruleset_free(&rs);
+}
+
 /* The kernel's 32-bit reading of socket's family: AF_INET with bit 32 set
  * is AF_INET to the kernel, so the range program allows it (libseccomp's
  * 64-bit comparison denies it). */
@@ -519,6 +587,7 @@ int main(void)
 		cmocka_unit_test(embedded_default_is_the_range_program),
 		cmocka_unit_test(unconditional_allows_read_no_argument),
 		cmocka_unit_test(verification_names_the_first_difference),
+		cmocka_unit_test(verification_finds_a_difference_needing_two_arguments),
 		cmocka_unit_test(truncated_arguments_follow_the_kernel),
 		cmocka_unit_test(emulator_agrees_with_the_kernel),
 		cmocka_unit_test(complain_is_a_rule_set_transformation),
