@@ -165,9 +165,10 @@ static int build(const struct ruleset *rs, const char *source, scmp_filter_ctx f
 	return 0;
 }
 
-/* libseccomp 2.6.0 never returns from seccomp_rule_add for some pairs of
- * rules on one syscall that share a != condition (found by the differential
- * test: a1 != 5 && a4 != 7, then a1 != 5 && a5 == 9). With every signal
+/* libseccomp 2.6.0 never returns from seccomp_rule_add for some sets of
+ * rules on one syscall that share a != or range condition (found by the
+ * differential test; the smallest: a1 != 5 && a4 != 7, then a1 != 5 &&
+ * a5 == 9). With every signal
  * blocked, a start would hang until the kubelet's KILL. A CPU-time deadline
  * ends it with the profile's error instead; the real compiles take
  * milliseconds (Docker's three architectures: about 30 ms). */
@@ -194,7 +195,7 @@ static int deadline_start(const char *source, struct deadline *d)
 {
 	int n = snprintf(deadline_line, sizeof deadline_line,
 			 "shim: error: seccomp profile %s: libseccomp did not finish compiling it in %d s of CPU time "
-			 "(libseccomp 2.6.0 loops on some rules of one syscall that share a != condition); "
+			 "(libseccomp 2.6.0 loops on some rules of one syscall that share a != or range condition); "
 			 "rewrite those rules\n",
 			 source, COMPILE_CPU_SECONDS);
 	deadline_len = n < 0 ? 0 : (size_t)n < sizeof deadline_line ? (size_t)n : sizeof deadline_line - 1;

@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "emit.h"
 #include "emulate.h"
 #include "resolve.h"
 #include "ruleset.h"
@@ -115,6 +118,34 @@ static inline void diff_run(const struct ruleset *rs, const struct sock_filter *
 					 (unsigned long long)d.args[5], (unsigned)want, (unsigned)got);
 		}
 	}
+}
+
+/* Whether RS has two argument rules on one syscall: the only rule sets
+ * seen to make libseccomp 2.6.0 loop. */
+static inline bool diff_overlapping(const struct ruleset *rs)
+{
+	for (unsigned i = 0; i < rs->nrules; i++)
+		for (unsigned j = i + 1; j < rs->nrules; j++)
+			if (rs->rules[i].nargs && rs->rules[j].nargs && !strcmp(rs->rules[i].name, rs->rules[j].name))
+				return true;
+	return false;
+}
+
+/* Whether libseccomp finishes compiling RS, tried in a child: where it
+ * loops, emit_libseccomp's deadline ends the process (as it ends the shim,
+ * exit 65), which must not end the caller. */
+static inline bool diff_libseccomp_finishes(const struct ruleset *rs)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		struct sock_filter *prog;
+		unsigned short len;
+		_exit(emit_libseccomp(rs, "differential", &prog, &len) ? 1 : 0);
+	}
+	int status;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) <= 1;
 }
 
 #endif

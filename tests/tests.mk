@@ -141,7 +141,7 @@ FUZZ_CFLAGS := $(filter-out -Wformat=2,$(WARN)) -g -O1 -I$(HOST)/include -I$(GEN
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS := shim/log.c shim/config.c shim/identity.c shim/profile.c $(PROFILE_SRCS)
 
-$(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) $(B)/host.stamp
+$(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) tests/differential.h $(B)/host.stamp
 	@mkdir -p $(T)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a
 

@@ -1,10 +1,13 @@
 /* libFuzzer: the profile loader, JSON in, filter out (or a clean refusal);
- * and the range emitter and its verification on every rule set. */
+ * and the differential oracle on every rule set: where the shim installs
+ * the range program, it must decide as libseccomp's program on the
+ * boundary and random vectors of tests/differential.h, or the run aborts. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../differential.h"
 #include "emit.h"
 #include "exitcode.h"
 #include "log.h"
@@ -17,6 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Refusals print one line each; run with -close_fd_mask=2 to keep it quiet. */
 	log_set_level(LOG_LEVEL_ERROR);
+	struct ruleset rs;
+	if (profile_parse((const char *)data, size, "fuzz", &rs, NULL) == 0) {
+		/* Rules libseccomp 2.6.0 never finishes compiling end the process
+		 * (emit_libseccomp's deadline, exit 65, tested on its own): skip. */
+		bool loops = diff_overlapping(&rs) && !diff_libseccomp_finishes(&rs);
+		ruleset_free(&rs);
+		if (loops)
+			return 0;
+	}
+
 	struct filter_pair pair;
 	char *effective = NULL;
 	int rc = profile_compile((const char *)data, size, "fuzz", &pair, &effective);
@@ -33,21 +46,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		filter_pair_free(&again);
 		free(second);
 
-		struct ruleset rs;
 		if (profile_parse((const char *)data, size, "fuzz", &rs, NULL))
 			abort();
-		struct sock_filter *lib, *range;
-		unsigned short lib_len, range_len;
-		if (emit_range(&rs, &range, &range_len) == 0) {
-			char why[256];
-			if (emit_libseccomp(&rs, "fuzz", &lib, &lib_len))
+		struct sock_filter *lib, *prog;
+		unsigned short lib_len, len;
+		bool is_range;
+		if (emit_libseccomp(&rs, "fuzz", &lib, &lib_len) || profile_emit(&rs, "fuzz", false, &prog, &len, &is_range))
+			abort();
+		if (is_range) {
+			uint64_t seed = 1469598103934665603ull;
+			for (size_t i = 0; i < size; i++)
+				seed = (seed ^ data[i]) * 1099511628211ull;
+			struct diff_result r;
+			diff_run(&rs, prog, len, lib, lib_len, seed, 2000, &r);
+			if (r.differences) {
+				fprintf(stderr, "the range program differs from libseccomp's: %s\n", r.first);
 				abort();
-			/* A difference is not a crash: profile_emit then keeps libseccomp's
-			 * program (rules that overlap are read first-match here). */
-			(void)verify_programs(&rs, lib, lib_len, range, range_len, why, sizeof why);
-			free(lib);
-			free(range);
+			}
 		}
+		free(lib);
+		free(prog);
 		ruleset_free(&rs);
 		filter_pair_free(&pair);
 		free(effective);

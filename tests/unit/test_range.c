@@ -18,6 +18,7 @@
 #include "profile.h"
 #include "resolve.h"
 #include "verify.h"
+#include "../differential.h"
 
 static void parse_file(const char *path, struct ruleset *rs)
 {
@@ -373,6 +374,11 @@ static void verification_finds_a_difference_needing_two_arguments(void **state)
 	assert_int_equal(verify_programs(&rs, lib, lib_len, order, len, why, sizeof why), VERIFY_DIFFERS);
 	print_message("%s\n", why);
 	assert_non_null(strstr(why, "args 0x2 0x1 "));
+	/* The differential oracle of the property test and the fuzzer sees it too. */
+	struct diff_result r;
+	diff_run(&rs, order, len, lib, lib_len, 1, 1000, &r);
+	print_message("oracle: %u of %u vectors differ, first %s\n", r.differences, r.vectors, r.first);
+	assert_true(r.differences > 0);
 	/* The range emitter, which tries the rules in libseccomp's order, is proven. */
 	struct sock_filter *range;
 	unsigned short range_len;
