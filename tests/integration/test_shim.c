@@ -2037,6 +2037,14 @@ static void learned_node_profile_enforces_and_is_smaller(void **state)
 	assert_true(learned > 20);
 	assert_true(learned < full);
 	escape_list_is_denied_under(profile_env);
+	/* A learned profile of a real workload keeps the range program (proven, issue 20). */
+	char bpf[160];
+	snprintf(bpf, sizeof bpf, "%s/node.bpf", learn_dir);
+	run_shim(false, NULL, ARGS("--compile-profile", profile, bpf), &r, 30);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "instructions (range program), complain "));
+	assert_non_null(strstr(r.out, " (range program)\n"));
 
 	/* Second run with the learned profile as its base: nothing new, same file. */
 	char out2_env[128], cmd[300];
