@@ -217,9 +217,15 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 		cfg->stop_timeout = (unsigned)n;
 		return 0;
 	case ENV_STOP_SIGNAL:
+		/* A signal whose default action is to stop, continue or nothing
+		 * would leave the child running until the runtime's KILL. */
 		if (parse_signal(v, &cfg->stop_signal) || cfg->stop_signal == SIGKILL ||
-		    cfg->stop_signal == SIGSTOP)
-			return bad_value(name, v, "expected a catchable signal name such as TERM, INT or QUIT");
+		    cfg->stop_signal == SIGSTOP || cfg->stop_signal == SIGTSTP || cfg->stop_signal == SIGTTIN ||
+		    cfg->stop_signal == SIGTTOU || cfg->stop_signal == SIGCONT || cfg->stop_signal == SIGCHLD ||
+		    cfg->stop_signal == SIGWINCH || cfg->stop_signal == SIGURG)
+			return bad_value(name, v,
+					 "expected a catchable signal that ends a process by default, such as TERM, INT "
+					 "or QUIT (not TSTP, TTIN, TTOU, CONT, CHLD, WINCH or URG)");
 		return 0;
 	case ENV_GROUP:
 		if (parse_bool(v, &cfg->group))
@@ -325,6 +331,17 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 		.stop_signal = SIGTERM,
 	};
 
+	/* --help and --version work whatever the environment holds
+	 * (kubectl exec POD -- /shim --version in a pod with a bad SHIM_*). */
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		cfg->action = ACTION_HELP;
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		cfg->action = ACTION_VERSION;
+		return 0;
+	}
+
 	int rc = load_env(cfg, envp);
 	/* Apply the level first, so the rest of the start logs as asked. */
 	log_set_level(cfg->log_level);
@@ -343,13 +360,7 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	int first = 1;
 	if (argc > 1) {
 		const char *opt = argv[1];
-		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-			cfg->action = ACTION_HELP;
-			return 0;
-		} else if (!strcmp(opt, "--version")) {
-			cfg->action = ACTION_VERSION;
-			return 0;
-		} else if (!strcmp(opt, "--print-profile")) {
+		if (!strcmp(opt, "--print-profile")) {
 			cfg->action = ACTION_PRINT_PROFILE;
 			return argc == 2 ? 0 : (log_error("--print-profile takes no argument"), EXIT_USAGE);
 		} else if (!strcmp(opt, "--compile-profile")) {
@@ -378,6 +389,7 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 			first = 2;
 		} else if (opt[0] == '-' && opt[1]) {
 			log_error("%s: unknown option (use -- before a command that starts with '-')", opt);
+			config_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}

@@ -171,6 +171,12 @@ static bool reap(struct state *s)
 				s->main_status = status;
 				s->main_done = true;
 				log_debug("child %d ended: exit code %d", (int)pid, supervise_exit_code(status));
+				/* A seccomp KILL (or TRAP with no handler) ends the child with
+				 * SIGSYS and nothing else would say so. */
+				if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+					log_warn("child %d was killed by SIGSYS: the seccomp profile kills or traps a call "
+						 "it made; SHIM_SECCOMP_MODE=complain names the call",
+						 (int)pid);
 			}
 			continue;
 		}

@@ -1214,6 +1214,40 @@ static void help_goes_to_stdout_usage_errors_to_stderr(void **state)
 	run_shim(false, NULL, ARGS("--bogus"), &r, 20);
 	assert_int_equal(r.status, 64);
 	assert_string_equal(r.out, "");
+	/* An unknown option names itself, then the usage (issue 21). */
+	assert_non_null(strstr(r.err, "--bogus: unknown option"));
+	assert_non_null(strstr(r.err, "usage: shim"));
+	/* --help and --version work whatever the environment holds. */
+	run_shim(false, ENV("SHIM_STOP_SIGNAL=FOO", "SHIM_SECCOMP=/nonexistent"), ARGS("--version"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "shim "));
+	run_shim(false, ENV("SHIM_GRACE_SECONDS=x"), ARGS("--help"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: shim"));
+}
+
+/* A profile whose default kills: the child ends with SIGSYS (exit 159) and
+ * PID 1 says why, with the remedy (issue 21). */
+static void a_seccomp_kill_is_named(void **state)
+{
+	(void)state;
+	static const char json[] = "{\"defaultAction\":\"SCMP_ACT_KILL_PROCESS\",\"syscalls\":[{\"names\":"
+				   "[\"execve\",\"exit_group\",\"exit\",\"brk\",\"arch_prctl\",\"set_tid_address\","
+				   "\"close\"],\"action\":\"SCMP_ACT_ALLOW\"}]}\n";
+	char path[] = "/tmp/shim-kill-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, sizeof json - 1), (ssize_t)(sizeof json - 1));
+	close(fd);
+	char env[64];
+	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", path);
+	struct result r;
+	run_shim(true, ENV(env), ARGS((char *)probe, "socket"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 128 + SIGSYS);
+	assert_non_null(strstr(r.err, "was killed by SIGSYS"));
+	assert_non_null(strstr(r.err, "SHIM_SECCOMP_MODE=complain"));
+	unlink(path);
 }
 
 static void complain_mode_says_so_at_start(void **state)
@@ -2295,6 +2329,7 @@ int main(void)
 		cmocka_unit_test(docker_default_profile_loads_and_node_runs),
 		cmocka_unit_test(docker_profile_decides_i386_and_x32_calls_in_the_kernel),
 		cmocka_unit_test(overlapping_argument_rules_are_denied_as_libseccomp_denies),
+		cmocka_unit_test(a_seccomp_kill_is_named),
 		cmocka_unit_test(a_profile_libseccomp_never_compiles_ends_with_its_error),
 		cmocka_unit_test(learned_node_profile_enforces_and_is_smaller),
 		cmocka_unit_test(learn_reports_calls_outside_the_base_and_keeps_enosys),

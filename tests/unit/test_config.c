@@ -154,6 +154,14 @@ static struct {
 	{ "SHIM_STOP_TIMEOUT=1.5", "SHIM_STOP_TIMEOUT=\"1.5\"" },
 	{ "SHIM_STOP_SIGNAL=KILL", "SHIM_STOP_SIGNAL=\"KILL\"" },
 	{ "SHIM_STOP_SIGNAL=FOO", "SHIM_STOP_SIGNAL=\"FOO\"" },
+	/* Signals that never end the child by default (issue 21). */
+	{ "SHIM_STOP_SIGNAL=TSTP", "SHIM_STOP_SIGNAL=\"TSTP\"" },
+	{ "SHIM_STOP_SIGNAL=TTIN", "SHIM_STOP_SIGNAL=\"TTIN\"" },
+	{ "SHIM_STOP_SIGNAL=TTOU", "SHIM_STOP_SIGNAL=\"TTOU\"" },
+	{ "SHIM_STOP_SIGNAL=CONT", "SHIM_STOP_SIGNAL=\"CONT\"" },
+	{ "SHIM_STOP_SIGNAL=CHLD", "SHIM_STOP_SIGNAL=\"CHLD\"" },
+	{ "SHIM_STOP_SIGNAL=WINCH", "SHIM_STOP_SIGNAL=\"WINCH\"" },
+	{ "SHIM_STOP_SIGNAL=URG", "SHIM_STOP_SIGNAL=\"URG\"" },
 	{ "SHIM_GROUP=2", "SHIM_GROUP=\"2\"" },
 	{ "SHIM_FORWARD_USR1=TRUE", "SHIM_FORWARD_USR1=\"TRUE\"" },
 	{ "SHIM_SECCOMP_MODE=audit", "SHIM_SECCOMP_MODE=\"audit\"" },
@@ -217,6 +225,23 @@ static void duplicate_variable_is_refused(void **state)
 	char *argv[] = { "shim", "x", NULL };
 	char *envp[] = { "SHIM_GROUP=1", "SHIM_GROUP=0", NULL };
 	assert_int_equal(load(argv, envp, &cfg), EXIT_CONFIG);
+}
+
+/* --help and --version work whatever the environment holds (issue 21). */
+static void help_and_version_ignore_a_bad_environment(void **state)
+{
+	(void)state;
+	struct shim_config cfg;
+	char *envp[] = { "SHIM_STOP_SIGNAL=FOO", "SHIM_GRACE_SECONDS=x", NULL };
+	char *help[] = { "shim", "--help", NULL }, *h[] = { "shim", "-h", NULL }, *version[] = { "shim", "--version", NULL };
+	assert_int_equal(load(help, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_HELP);
+	assert_int_equal(load(h, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_HELP);
+	assert_int_equal(load(version, envp, &cfg), 0);
+	assert_int_equal(cfg.action, ACTION_VERSION);
+	char *run[] = { "shim", "node", NULL };
+	assert_int_equal(load(run, envp, &cfg), EXIT_CONFIG);
 }
 
 static void kubernetes_service_links_are_not_settings(void **state)
@@ -284,6 +309,7 @@ int main(void)
 		cmocka_unit_test(learn_mode_needs_its_file_and_only_then),
 		cmocka_unit_test(bad_environment_is_one_line_and_config_code),
 		cmocka_unit_test(duplicate_variable_is_refused),
+		cmocka_unit_test(help_and_version_ignore_a_bad_environment),
 		cmocka_unit_test(kubernetes_service_links_are_not_settings),
 		cmocka_unit_test(child_env_drops_shim_vars_and_sets_home),
 	};
