@@ -221,11 +221,9 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 			rc = prepare_learn(data, len, setting, out);
 		} else {
 			out->kind = "json";
-			/* The range program, verified here against libseccomp's
-			 * (about 3 ms a program, README "Profiles at run time");
-			 * libseccomp's where the emitter does not apply or they differ.
-			 * Only the program this mode installs: the other would double
-			 * the load time for nothing. */
+			/* The range program where it is proven equal to libseccomp's,
+			 * else libseccomp's. Only the program this mode installs: the
+			 * other would double the load time for nothing. */
 			rc = profile_compile_range(data, len, setting, &out->owned, NULL,
 						   mode == SECCOMP_MODE_ENFORCE ? PROFILE_ENFORCE : PROFILE_COMPLAIN);
 		}

@@ -29,11 +29,10 @@ int profile_compile(const char *json, size_t len, const char *source, struct fil
  * installs; --compile-profile writes both. */
 enum { PROFILE_ENFORCE = 1, PROFILE_COMPLAIN = 2, PROFILE_BOTH = 3 };
 
-/* The same with the range emitter, each program verified against
- * libseccomp's (which is kept where they differ, or where the emitter does
- * not apply). Runtime JSON profiles and --compile-profile use this: the
- * check adds about 3 ms a program to libseccomp's compile (README). Only the
- * programs in WHICH are built; the others stay NULL with length 0. */
+/* The same with the range emitter: each program is the range program where
+ * verify_programs proves it equal to libseccomp's, else libseccomp's
+ * (profile_emit). Runtime JSON profiles and --compile-profile use this. Only
+ * the programs in WHICH are built; the others stay NULL with length 0. */
 int profile_compile_range(const char *json, size_t len, const char *source, struct filter_pair *out,
 			  char **effective, unsigned which);
 
