@@ -215,11 +215,16 @@ static int plan_rules(const char *effective)
 	return rc;
 }
 
+/* FILE is absolute (config_load refuses a relative one). */
 static int split_path(const char *file)
 {
 	const char *slash = strrchr(file, '/');
-	const char *name = slash ? slash + 1 : file;
-	size_t dir_len = slash ? (size_t)(slash - file) : 0;
+	if (!slash) {
+		log_error("SHIM_LEARN_FILE=\"%s\": expected an absolute path", file);
+		return EXIT_CONFIG;
+	}
+	const char *name = slash + 1;
+	size_t dir_len = (size_t)(slash - file);
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
 		log_error("SHIM_LEARN_FILE=\"%s\": expected a file name, not a directory", file);
 		return EXIT_CONFIG;
@@ -228,10 +233,7 @@ static int split_path(const char *file)
 		log_error("SHIM_LEARN_FILE=\"%s\": path too long", file);
 		return EXIT_CONFIG;
 	}
-	if (slash)
-		snprintf(L.dir, sizeof L.dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? file : "/");
-	else
-		snprintf(L.dir, sizeof L.dir, ".");
+	snprintf(L.dir, sizeof L.dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? file : "/");
 	snprintf(L.name, sizeof L.name, "%s", name);
 	snprintf(L.tmp, sizeof L.tmp, ".%s.tmp", name);
 	snprintf(L.review, sizeof L.review, "%s.review.json", name);
