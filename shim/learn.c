@@ -376,7 +376,10 @@ static void render_review(void)
 }
 
 /* Writes text[] to NAME through a fresh temporary file and a rename, so a
- * reader (or a pod killed now) sees the old file or the new one, never half. */
+ * reader (or a pod killed now) sees the old file or the new one, never half.
+ * The data reaches the disk before the rename and the rename before we
+ * return: without the fsyncs a crash of the node could leave the new name
+ * on an empty or partial file. */
 static int replace(const char *tmp, const char *name)
 {
 	if (text_overflow) {
@@ -406,13 +409,20 @@ static int replace(const char *tmp, const char *name)
 		}
 		off += (size_t)n;
 	}
+	if (fsync(fd)) {
+		int err = errno;
+		(void)close(fd);
+		(void)unlinkat(L.dirfd, tmp, 0);
+		errno = err;
+		return -1;
+	}
 	if (close(fd) || renameat(L.dirfd, tmp, L.dirfd, name)) {
 		int err = errno;
 		(void)unlinkat(L.dirfd, tmp, 0);
 		errno = err;
 		return -1;
 	}
-	return 0;
+	return fsync(L.dirfd);
 }
 
 static int write_files(void)
