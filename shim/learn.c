@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "profile.h"
 #include "ruleset.h"
+#include "sha256.h"
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -425,11 +426,14 @@ static int replace(const char *tmp, const char *name)
 	return fsync(L.dirfd);
 }
 
-static int write_files(void)
+/* SHA, when not NULL, gets the sha256 of the profile's bytes as written. */
+static int write_files(char sha[65])
 {
 	render_profile();
 	if (replace(L.tmp, L.name))
 		return -1;
+	if (sha)
+		sha256_hex(text, text_len, sha);
 	render_review();
 	return replace(L.review_tmp, L.review);
 }
@@ -447,7 +451,7 @@ int learn_open(void)
 		log_error("SHIM_LEARN_FILE=\"%s\": exists and is not a regular file", L.file);
 		return EXIT_CONFIG;
 	}
-	if (write_files()) {
+	if (write_files(NULL)) {
 		log_error("SHIM_LEARN_FILE=\"%s\": cannot write in %s: %s (mount a writable volume, such as an "
 			  "emptyDir, there)", L.file, L.dir, strerror(errno));
 		return EXIT_CONFIG;
@@ -488,7 +492,7 @@ void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 
 	else
 		log_line(LOG_LEVEL_ERROR, "seccomp", "learn: outside the base profile: %s(%d) pid=%d comm=%s "
 			 "(let through, not added to the profile)", name, nr, (int)tgid, comm);
-	if (write_files() && !L.write_failed) {
+	if (write_files(NULL) && !L.write_failed) {
 		L.write_failed = true;
 		log_error("learn: writing %s: %s (the file keeps the last complete profile)", L.file,
 			  strerror(errno));
@@ -499,8 +503,20 @@ void learn_finish(void)
 {
 	if (!L.opened)
 		return;
+	/* The workload runs as a user that can write the directory, so until now
+	 * the files were only as good as the workload. Every process is reaped:
+	 * written now, from PID 1's own record, they are PID 1's, and the hash
+	 * lets whoever copies the profile check that they got those bytes. */
+	char sha[65];
 	unsigned allowed = L.counts[ASSUMED] + L.counts[OBSERVED];
-	log_line(LOG_LEVEL_ERROR, "learn", "%s %s: %u calls allowed (%u assumed, %u observed); %u outside the base, "
-		 "not allowed (review: %s.review.json)", L.write_failed ? "FAILED to keep" : "wrote", L.file,
-		 allowed, L.counts[ASSUMED], L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
+	if (write_files(sha)) {
+		log_line(LOG_LEVEL_ERROR, "learn", "FAILED to write %s at exit: %s; what is there may be the "
+			 "workload's, not PID 1's: do not use it (%u calls allowed, %u assumed, %u observed; %u "
+			 "outside the base)", L.file, strerror(errno), allowed, L.counts[ASSUMED],
+			 L.counts[OBSERVED], L.counts[OUTSIDE]);
+		return;
+	}
+	log_line(LOG_LEVEL_ERROR, "learn", "wrote %s (sha256 %s): %u calls allowed (%u assumed, %u observed); %u "
+		 "outside the base, not allowed (review: %s.review.json)", L.file, sha, allowed, L.counts[ASSUMED],
+		 L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
 }

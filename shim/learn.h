@@ -31,7 +31,9 @@ int learn_open(void);
  * once. No allocation. */
 void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 id);
 
-/* At exit: one summary line on stderr. */
+/* At exit, every process reaped: writes both files once more (the workload
+ * could replace them while it ran) and one summary line on stderr with the
+ * sha256 of the profile written. No allocation. */
 void learn_finish(void);
 
 #endif

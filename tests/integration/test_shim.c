@@ -2211,6 +2211,43 @@ static void killed_learning_run_leaves_a_loadable_profile(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The sha256 of a file, as coreutils computes it. */
+static const char *sha256_of(const char *path)
+{
+	static char hex[65];
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "sha256sum %s", path);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%64s", hex), 1);
+	assert_int_equal(pclose(f), 0);
+	return hex;
+}
+
+/* The workload can write the directory (it runs as PID 1's user), so it can
+ * replace both files; once every process is reaped PID 1 writes them again,
+ * and its summary line gives the sha256 of the profile it wrote. */
+static void learn_rewrites_what_the_workload_replaced(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile[128], review[160], summary[512];
+	learn_env(out_env, sizeof out_env, "replaced.json");
+	snprintf(profile, sizeof profile, "%s/replaced.json", learn_dir);
+	snprintf(review, sizeof review, "%s/replaced.json.review.json", learn_dir);
+	char *allow_all = "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}";
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env),
+		 ARGS((char *)probe, "overwrite", profile, allow_all, review, "{}"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	const char *text = read_file(profile);
+	assert_string_not_equal(text, allow_all);
+	assert_non_null(strstr(text, "\"defaultAction\": \"SCMP_ACT_ERRNO\""));
+	assert_non_null(strstr(read_file(review), "\"status\": \"observed\", \"pid\": 2, \"comm\": \"probe\"}"));
+	snprintf(summary, sizeof summary, "shim: learn: wrote %s (sha256 %s): ", profile, sha256_of(profile));
+	assert_non_null(strstr(r.err, summary));
+}
+
 static void learn_without_a_writable_location_runs_nothing(void **state)
 {
 	(void)state;
@@ -2336,6 +2373,7 @@ int main(void)
 		cmocka_unit_test(killed_learning_run_leaves_a_loadable_profile),
 		cmocka_unit_test(learn_keeps_pid1_confined_and_writing),
 		cmocka_unit_test(learn_without_a_writable_location_runs_nothing),
+		cmocka_unit_test(learn_rewrites_what_the_workload_replaced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
