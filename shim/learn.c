@@ -62,6 +62,8 @@ static struct {
 	char comm[MAX_NR][16], out_comm[MAX_NR][16];
 	unsigned counts[4];
 	bool write_failed;
+	char base_sha[65];        /* of the base's effective JSON: what "the same base" means */
+	unsigned merged;          /* observed calls taken from an existing file */
 } L; /* zero-initialised: .bss, not 64 KiB of the binary */
 
 static struct sock_filter variant_prog[BPF_MAXINSNS];
@@ -265,6 +267,18 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 		return rc;
 	L.file = file;
 	L.base_name = base_name;
+	/* With its newline, as --print-profile prints it: `shim --print-profile |
+	 * sha256sum` gives the review file's baseSha256. */
+	size_t effective_len = strlen(effective_json);
+	char *printed = malloc(effective_len + 1);
+	if (!printed) {
+		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
+		return EXIT_SYSTEM;
+	}
+	memcpy(printed, effective_json, effective_len);
+	printed[effective_len] = '\n';
+	sha256_hex(printed, effective_len + 1, L.base_sha);
+	free(printed);
 	L.enforce_len = enforce->len;
 	L.enforce = malloc(enforce->len * sizeof *enforce->filter);
 	if (!L.enforce) {
@@ -350,6 +364,7 @@ static void render_review(void)
 	put_string(L.name);
 	put(",\n  \"base\": ");
 	put_string(L.base_name);
+	putf(",\n  \"baseSha256\": \"%s\"", L.base_sha);
 	putf(",\n  \"assumed\": %u,\n  \"observed\": %u,\n  \"outsideBase\": %u,\n  \"syscalls\": [",
 	     L.counts[ASSUMED], L.counts[OBSERVED], L.counts[OUTSIDE]);
 	bool first = true;
@@ -438,6 +453,163 @@ static int write_files(char sha[65])
 	return replace(L.review_tmp, L.review);
 }
 
+/* Whether the base allows NR for some arguments: only then may an existing
+ * file's entry for it be allowed by the output. */
+static bool inside_base(int nr)
+{
+	return L.uncond[nr] || L.cond[nr] || allows(base_action(nr, 0)) || allows(base_action(nr, UINT64_MAX)) ||
+	       allows(base_action(nr, 0x7fffffff));
+}
+
+/* S, from a file the workload could have written, for a one-line message. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (; *s && n + 1 < size; s++)
+		buf[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	buf[n] = '\0';
+	return buf;
+}
+
+static int bad_review(const char *what)
+{
+	log_error("SHIM_LEARN_FILE=\"%s\": its review file %s.review.json %s, so it cannot be merged (delete %s to "
+		  "start afresh)", L.file, L.file, what, L.file);
+	return EXIT_CONFIG;
+}
+
+static const char *get_string(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : NULL;
+}
+
+static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_int64(v);
+	return *out >= min && *out <= max;
+}
+
+/* One entry of an existing review file into the learned set. */
+static int merge_entry(json_object *e, size_t i)
+{
+	static char what[160], shown[2][41];
+	const char *name = json_object_is_type(e, json_type_object) ? get_string(e, "name") : NULL;
+	const char *status = name ? get_string(e, "status") : NULL;
+	int64_t nr, pid = 0;
+	if (!status || !get_int(e, "nr", 0, MAX_NR - 1, &nr)) {
+		snprintf(what, sizeof what, "has a syscalls entry (%zu) without a name, nr and status", i);
+		return bad_review(what);
+	}
+	if (!L.names[nr] || strcmp(L.names[nr], name)) {
+		snprintf(what, sizeof what, "lists %s as number %d, which this architecture does not",
+			 printable(name, shown[0], sizeof shown[0]), (int)nr);
+		return bad_review(what);
+	}
+	bool outside = !strcmp(status, status_names[OUTSIDE]);
+	bool observed = !strcmp(status, status_names[OBSERVED]);
+	if (!outside && !observed && strcmp(status, status_names[ASSUMED])) {
+		snprintf(what, sizeof what, "gives %s the status \"%s\" (expected assumed, observed or "
+			 "outside-base)", name, printable(status, shown[1], sizeof shown[1]));
+		return bad_review(what);
+	}
+	const char *comm = outside || observed ? get_string(e, "comm") : "";
+	if (!comm || ((outside || observed) && !get_int(e, "pid", 0, INT32_MAX, &pid))) {
+		snprintf(what, sizeof what, "lists %s without its pid and comm", name);
+		return bad_review(what);
+	}
+	if (outside) {
+		if (!test_bit(L.out, (int)nr)) {
+			set_bit(L.out, (int)nr);
+			L.out_pid[nr] = (pid_t)pid;
+			snprintf(L.out_comm[nr], sizeof L.out_comm[nr], "%s", comm);
+			L.counts[OUTSIDE]++;
+		}
+		return 0;
+	}
+	if (!inside_base((int)nr)) {
+		snprintf(what, sizeof what, "allows %s, which the base does not", name);
+		return bad_review(what);
+	}
+	if (L.status[nr] != NONE)
+		return 0; /* assumed now, or listed twice */
+	set_bit(L.in, (int)nr);
+	/* Assumed by the shim that wrote it but not by this one: kept, as assumed. */
+	L.status[nr] = observed ? OBSERVED : ASSUMED;
+	L.counts[L.status[nr]]++;
+	if (observed) {
+		L.pid[nr] = (pid_t)pid;
+		snprintf(L.comm[nr], sizeof L.comm[nr], "%s", comm);
+		L.merged++;
+	}
+	return 0;
+}
+
+/* SHIM_LEARN_FILE exists (a restart keeps its volume): its review file says
+ * which base it was learned from and what, so the calls it holds are learned
+ * again only if the base is the same. Reads it into text[], unused yet. */
+static int merge_existing(void)
+{
+	int fd = openat(L.dirfd, L.review, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		log_error("SHIM_LEARN_FILE=\"%s\": exists without its review file %s.review.json, which says what "
+			  "it was learned from (delete %s to start afresh)", L.file, L.file, L.file);
+		return EXIT_CONFIG;
+	}
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		int rc = bad_review(strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size >= sizeof text) {
+		(void)close(fd);
+		return bad_review(S_ISREG(st.st_mode) ? "is too large" : "is not a regular file");
+	}
+	size_t len = 0;
+	while (len < sizeof text - 1) {
+		ssize_t n = read(fd, text + len, sizeof text - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = bad_review(strerror(errno));
+			(void)close(fd);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	(void)close(fd);
+	text[len] = '\0';
+	enum json_tokener_error jerr;
+	json_object *root = json_tokener_parse_verbose(text, &jerr), *list = NULL;
+	const char *base = root ? get_string(root, "base") : NULL, *sha = base ? get_string(root, "baseSha256") : NULL;
+	int rc = 0;
+	if (!root)
+		rc = bad_review(json_tokener_error_desc(jerr));
+	else if (!sha || !json_object_object_get_ex(root, "syscalls", &list) ||
+		 !json_object_is_type(list, json_type_array))
+		rc = bad_review("lacks its base, baseSha256 or syscalls");
+	else if (strcmp(sha, L.base_sha)) {
+		char shown[160], shown_sha[13];
+		log_error("SHIM_LEARN_FILE=\"%s\" was learned from base %s (sha256 %.12s), not from this run's "
+			  "base %s (sha256 %.12s): use another SHIM_LEARN_FILE, or delete it to start afresh", L.file,
+			  printable(base, shown, sizeof shown), printable(sha, shown_sha, sizeof shown_sha), L.base_name, L.base_sha);
+		rc = EXIT_CONFIG;
+	}
+	for (size_t i = 0; !rc && i < json_object_array_length(list); i++)
+		rc = merge_entry(json_object_array_get_idx(list, i), i);
+	if (root)
+		json_object_put(root);
+	return rc;
+}
+
 int learn_open(void)
 {
 	L.dirfd = open(L.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -447,9 +619,14 @@ int learn_open(void)
 		return EXIT_CONFIG;
 	}
 	struct stat st;
-	if (fstatat(L.dirfd, L.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		log_error("SHIM_LEARN_FILE=\"%s\": exists and is not a regular file", L.file);
-		return EXIT_CONFIG;
+	if (fstatat(L.dirfd, L.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			log_error("SHIM_LEARN_FILE=\"%s\": exists and is not a regular file", L.file);
+			return EXIT_CONFIG;
+		}
+		int rc = merge_existing();
+		if (rc)
+			return rc;
 	}
 	if (write_files(NULL)) {
 		log_error("SHIM_LEARN_FILE=\"%s\": cannot write in %s: %s (mount a writable volume, such as an "

@@ -22,8 +22,10 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 
 /* After the privilege drop, before the child starts: opens the output
  * directory (kept open for PID 1, which can no longer resolve paths freely
- * once confined) and writes the initial profile and review file. A location
- * that does not exist or cannot be written fails here: EXIT_CONFIG. */
+ * once confined), merges an existing file learned from the same base (its
+ * review file says which) and writes the profile and review file. A location
+ * that does not exist or cannot be written, or an existing file that cannot
+ * be merged, fails here: EXIT_CONFIG. */
 int learn_open(void);
 
 /* PID 1, for each notification: DATA is the call, TID its thread. Records a

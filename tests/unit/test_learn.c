@@ -13,6 +13,7 @@
 #include "learn.h"
 #include "log.h"
 #include "notify.h"
+#include "sha256.h"
 
 static char dir[64];
 
@@ -39,6 +40,8 @@ static bool exists(const char *name)
 	return stat(path, &st) == 0;
 }
 
+static char base_sha[65]; /* of the base's effective JSON, once init has run */
+
 /* learn_init with the default profile as base, writing DIR/NAME. */
 static int init(const char *name)
 {
@@ -48,7 +51,78 @@ static int init(const char *name)
 	struct sock_fprog variant;
 	if (filter_prepare("default", SECCOMP_MODE_LEARN, &f) || notify_init(true))
 		return 90;
+	char printed[1 << 16]; /* as --print-profile prints it */
+	snprintf(printed, sizeof printed, "%s\n", f.effective);
+	sha256_hex(printed, strlen(printed), base_sha);
 	return learn_init(file, "default", f.effective, &f.base, &f.rules, &variant) ? 91 : 0;
+}
+
+static void write_file(const char *name, const char *content)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(content, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* In a child: init, an existing NAME with a review file listing CALL as
+ * observed, from the same base; learn_open's status, its stderr in ERR. */
+static int open_existing(const char *name, const char *call, char *err, size_t size)
+{
+	char log[128];
+	snprintf(log, sizeof log, "%s/stderr", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			syscall(SYS_exit_group, 93);
+		int rc = init(name);
+		char review[160], text[512];
+		snprintf(review, sizeof review, "%s.review.json", name);
+		snprintf(text, sizeof text, "{\"base\": \"default\", \"baseSha256\": \"%s\", \"syscalls\": [{\"name\": "
+			 "\"%s\", \"nr\": %d, \"status\": \"observed\", \"pid\": 7, \"comm\": \"node\"}]}", base_sha, call,
+			 seccomp_syscall_resolve_name(call));
+		write_file(name, "{}");
+		write_file(review, text);
+		syscall(SYS_exit_group, rc ? rc : learn_open());
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, err, size - 1);
+	assert_true(n >= 0);
+	err[n] = '\0';
+	close(fd);
+	return WEXITSTATUS(status);
+}
+
+/* An existing file's calls are learned again only inside the base: a review
+ * file the workload forged (it can write the directory) that lists a call the
+ * base denies cannot make the output allow it. */
+static void merged_calls_stay_inside_the_base(void **state)
+{
+	(void)state;
+	char err[1024];
+	assert_int_equal(open_existing("bind.json", "bind", err, sizeof err), 0);
+	assert_string_equal(err, "");
+	char path[128];
+	snprintf(path, sizeof path, "%s/bind.json.review.json", dir);
+	size_t len;
+	const char *text = slurp(path, &len);
+	assert_non_null(strstr(text, "{\"name\": \"bind\", \"nr\": "));
+	assert_non_null(strstr(text, "\"status\": \"observed\", \"pid\": 7, \"comm\": \"node\"}"));
+
+	assert_int_equal(open_existing("mount.json", "mount", err, sizeof err), EXIT_CONFIG);
+	print_message("%s", err);
+	assert_non_null(strstr(err, "review.json allows mount, which the base does not"));
+	assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+	snprintf(path, sizeof path, "%s/mount.json", dir);
+	assert_string_equal(slurp(path, &len), "{}"); /* untouched */
 }
 
 /* fsync(2) fails with EIO; for descriptor FD only when FD >= 0. */
@@ -119,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(file_is_synced_before_the_rename),
 		cmocka_unit_test(directory_is_synced_after_the_rename),
+		cmocka_unit_test(merged_calls_stay_inside_the_base),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
