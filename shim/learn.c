@@ -42,7 +42,8 @@ static const char *const status_names[] = { "", "assumed", "observed", "outside-
 
 static struct {
 	const char *file;      /* SHIM_LEARN_FILE as given */
-	const char *base_name; /* SHIM_SECCOMP, for the review file */
+	const char *base_name; /* SHIM_SECCOMP as given */
+	const char *base_kind; /* "embedded", "json", for the start line */
 	char dir[4096], name[256], tmp[300], review[300], review_tmp[320];
 	int dirfd;                /* valid once opened */
 	bool opened;
@@ -63,6 +64,7 @@ static struct {
 	unsigned counts[4];
 	bool write_failed;
 	char base_sha[65];        /* of the base's effective JSON: what "the same base" means */
+	bool existed;             /* SHIM_LEARN_FILE was there: merged */
 	unsigned merged;          /* observed calls taken from an existing file */
 } L; /* zero-initialised: .bss, not 64 KiB of the binary */
 
@@ -259,7 +261,7 @@ static bool assume(int nr)
 	return true;
 }
 
-int learn_init(const char *file, const char *base_name, const char *effective_json,
+int learn_init(const char *file, const char *base_name, const char *base_kind, const char *effective_json,
 	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant)
 {
 	int rc = split_path(file);
@@ -267,6 +269,7 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 		return rc;
 	L.file = file;
 	L.base_name = base_name;
+	L.base_kind = base_kind;
 	/* With its newline, as --print-profile prints it: `shim --print-profile |
 	 * sha256sum` gives the review file's baseSha256. */
 	size_t effective_len = strlen(effective_json);
@@ -360,8 +363,9 @@ static void render_review(void)
 {
 	text_len = 0;
 	text_overflow = false;
+	/* Both as set (SHIM_LEARN_FILE, SHIM_SECCOMP). */
 	put("{\n  \"profile\": ");
-	put_string(L.name);
+	put_string(L.file);
 	put(",\n  \"base\": ");
 	put_string(L.base_name);
 	putf(",\n  \"baseSha256\": \"%s\"", L.base_sha);
@@ -627,6 +631,7 @@ int learn_open(void)
 		int rc = merge_existing();
 		if (rc)
 			return rc;
+		L.existed = true;
 	}
 	if (write_files(NULL)) {
 		log_error("SHIM_LEARN_FILE=\"%s\": cannot write in %s: %s (mount a writable volume, such as an "
@@ -634,6 +639,14 @@ int learn_open(void)
 		return EXIT_CONFIG;
 	}
 	L.opened = true;
+	/* As complain mode does: a quiet log must not pass for enforcement. */
+	if (L.existed)
+		log_warn("seccomp: learn mode: base profile %s (%s) is not enforced (calls outside it are logged and "
+			 "let through); writing %s (merging the existing file: %u observed, %u outside the base)",
+			 L.base_name, L.base_kind, L.file, L.merged, L.counts[OUTSIDE]);
+	else
+		log_warn("seccomp: learn mode: base profile %s (%s) is not enforced (calls outside it are logged and "
+			 "let through); writing %s (new)", L.base_name, L.base_kind, L.file);
 	return 0;
 }
 

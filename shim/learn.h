@@ -17,13 +17,14 @@
  * learn variant: ruleset_learn's transformation of the base (every allowed
  * call reported, except the assumed set and the bootstrap calls), emitted by
  * profile_emit. Allocates. 0 or EXIT_SECCOMP / EXIT_CONFIG after one error line. */
-int learn_init(const char *file, const char *base_name, const char *effective_json,
+int learn_init(const char *file, const char *base_name, const char *base_kind, const char *effective_json,
 	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant);
 
 /* After the privilege drop, before the child starts: opens the output
  * directory (kept open for PID 1, which can no longer resolve paths freely
  * once confined), merges an existing file learned from the same base (its
- * review file says which) and writes the profile and review file. A location
+ * review file says which), writes the profile and review file and says at
+ * warn level that learn mode is on. A location
  * that does not exist or cannot be written, or an existing file that cannot
  * be merged, fails here: EXIT_CONFIG. */
 int learn_open(void);

@@ -2317,6 +2317,35 @@ static void learn_merges_a_restart_and_refuses_another_base(void **state)
 	assert_non_null(strstr(read_file(review), "moby-default.json"));
 }
 
+/* As complain mode does, learn mode says so at start, naming the file and
+ * the base; the review file names both as set. */
+static void learn_mode_says_so_at_start(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile[128], review[160], line[512], field[192];
+	learn_env(out_env, sizeof out_env, "start.json");
+	snprintf(profile, sizeof profile, "%s/start.json", learn_dir);
+	snprintf(review, sizeof review, "%s/start.json.review.json", learn_dir);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	snprintf(line, sizeof line, "shim: warn: seccomp: learn mode: base profile default (embedded) is not enforced "
+		 "(calls outside it are logged and let through); writing %s (new)", profile);
+	assert_true(has_line(r.err, line));
+	snprintf(field, sizeof field, "\"profile\": \"%s\",\n  \"base\": \"default\",", profile);
+	assert_non_null(strstr(read_file(review), field));
+
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env, moby_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 78); /* another base: the refusal alone, no start line */
+	assert_null(strstr(r.err, "learn mode:"));
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 0);
+	snprintf(line, sizeof line, "shim: warn: seccomp: learn mode: base profile default (embedded) is not enforced "
+		 "(calls outside it are logged and let through); writing %s (merging the existing file: ", profile);
+	assert_non_null(strstr(r.err, line));
+}
+
 static void learn_without_a_writable_location_runs_nothing(void **state)
 {
 	(void)state;
@@ -2444,6 +2473,7 @@ int main(void)
 		cmocka_unit_test(learn_without_a_writable_location_runs_nothing),
 		cmocka_unit_test(learn_rewrites_what_the_workload_replaced),
 		cmocka_unit_test(learn_merges_a_restart_and_refuses_another_base),
+		cmocka_unit_test(learn_mode_says_so_at_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,7 +54,7 @@ static int init(const char *name)
 	char printed[1 << 16]; /* as --print-profile prints it */
 	snprintf(printed, sizeof printed, "%s\n", f.effective);
 	sha256_hex(printed, strlen(printed), base_sha);
-	return learn_init(file, "default", f.effective, &f.base, &f.rules, &variant) ? 91 : 0;
+	return learn_init(file, "default", "embedded", f.effective, &f.base, &f.rules, &variant) ? 91 : 0;
 }
 
 static void write_file(const char *name, const char *content)
