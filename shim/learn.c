@@ -501,7 +501,7 @@ static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, i
 /* One entry of an existing review file into the learned set. */
 static int merge_entry(json_object *e, size_t i)
 {
-	static char what[160], shown[2][41];
+	char what[160], shown[2][41];
 	const char *name = json_object_is_type(e, json_type_object) ? get_string(e, "name") : NULL;
 	const char *status = name ? get_string(e, "status") : NULL;
 	int64_t nr, pid = 0;
@@ -565,11 +565,12 @@ static int merge_existing(void)
 		return EXIT_CONFIG;
 	}
 	struct stat st;
+	char what[160];
 	if (fd < 0 || fstat(fd, &st)) {
-		int rc = bad_review(strerror(errno));
+		snprintf(what, sizeof what, "cannot be read (%s)", strerror(errno));
 		if (fd >= 0)
 			(void)close(fd);
-		return rc;
+		return bad_review(what);
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size >= sizeof text) {
 		(void)close(fd);
@@ -581,9 +582,9 @@ static int merge_existing(void)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int rc = bad_review(strerror(errno));
+			snprintf(what, sizeof what, "cannot be read (%s)", strerror(errno));
 			(void)close(fd);
-			return rc;
+			return bad_review(what);
 		}
 		if (n == 0)
 			break;
@@ -595,16 +596,19 @@ static int merge_existing(void)
 	json_object *root = json_tokener_parse_verbose(text, &jerr), *list = NULL;
 	const char *base = root ? get_string(root, "base") : NULL, *sha = base ? get_string(root, "baseSha256") : NULL;
 	int rc = 0;
-	if (!root)
-		rc = bad_review(json_tokener_error_desc(jerr));
+	if (!root) {
+		snprintf(what, sizeof what, "is not JSON (%s)", json_tokener_error_desc(jerr));
+		rc = bad_review(what);
+	}
 	else if (!sha || !json_object_object_get_ex(root, "syscalls", &list) ||
 		 !json_object_is_type(list, json_type_array))
 		rc = bad_review("lacks its base, baseSha256 or syscalls");
 	else if (strcmp(sha, L.base_sha)) {
 		char shown[160], shown_sha[13];
-		log_error("SHIM_LEARN_FILE=\"%s\" was learned from base %s (sha256 %.12s), not from this run's "
-			  "base %s (sha256 %.12s): use another SHIM_LEARN_FILE, or delete it to start afresh", L.file,
-			  printable(base, shown, sizeof shown), printable(sha, shown_sha, sizeof shown_sha), L.base_name, L.base_sha);
+		log_error("SHIM_LEARN_FILE=\"%s\" was learned from base %s (sha256 %s), not from this run's base %s "
+			  "(sha256 %.12s): use another SHIM_LEARN_FILE, or delete it to start afresh", L.file,
+			  printable(base, shown, sizeof shown), printable(sha, shown_sha, sizeof shown_sha), L.base_name,
+			  L.base_sha);
 		rc = EXIT_CONFIG;
 	}
 	for (size_t i = 0; !rc && i < json_object_array_length(list); i++)
