@@ -56,7 +56,7 @@ MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 PROFILE_SRCS := shim/ruleset.c shim/resolve.c shim/emit_libseccomp.c shim/emit_range.c shim/verify.c shim/print.c \
 	seccomp/emulate.c
 SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
-	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/export.c shim/main.c \
+	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/sha256.c shim/export.c shim/main.c \
 	$(PROFILE_SRCS)
 SHIM_HDRS := $(wildcard shim/*.h) seccomp/emulate.h
 

@@ -236,6 +236,9 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
 		return 0;
 	case ENV_LEARN_FILE:
+		/* Relative, it would depend on the working directory, as a fallback would. */
+		if (*v != '/')
+			return bad_value(name, v, "expected an absolute path (on a writable volume such as an emptyDir)");
 		cfg->learn_file = v;
 		return 0;
 	case ENV_COUNT:

@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "profile.h"
 #include "ruleset.h"
+#include "sha256.h"
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -41,7 +42,8 @@ static const char *const status_names[] = { "", "assumed", "observed", "outside-
 
 static struct {
 	const char *file;      /* SHIM_LEARN_FILE as given */
-	const char *base_name; /* SHIM_SECCOMP, for the review file */
+	const char *base_name; /* SHIM_SECCOMP as given */
+	const char *base_kind; /* "embedded", "json", for the start line */
 	char dir[4096], name[256], tmp[300], review[300], review_tmp[320];
 	int dirfd;                /* valid once opened */
 	bool opened;
@@ -61,6 +63,9 @@ static struct {
 	char comm[MAX_NR][16], out_comm[MAX_NR][16];
 	unsigned counts[4];
 	bool write_failed;
+	char base_sha[65];        /* of the base's effective JSON: what "the same base" means */
+	bool existed;             /* SHIM_LEARN_FILE was there: merged */
+	unsigned merged;          /* observed calls taken from an existing file */
 } L; /* zero-initialised: .bss, not 64 KiB of the binary */
 
 static struct sock_filter variant_prog[BPF_MAXINSNS];
@@ -215,11 +220,16 @@ static int plan_rules(const char *effective)
 	return rc;
 }
 
+/* FILE is absolute (config_load refuses a relative one). */
 static int split_path(const char *file)
 {
 	const char *slash = strrchr(file, '/');
-	const char *name = slash ? slash + 1 : file;
-	size_t dir_len = slash ? (size_t)(slash - file) : 0;
+	if (!slash) {
+		log_error("SHIM_LEARN_FILE=\"%s\": expected an absolute path", file);
+		return EXIT_CONFIG;
+	}
+	const char *name = slash + 1;
+	size_t dir_len = (size_t)(slash - file);
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
 		log_error("SHIM_LEARN_FILE=\"%s\": expected a file name, not a directory", file);
 		return EXIT_CONFIG;
@@ -228,10 +238,7 @@ static int split_path(const char *file)
 		log_error("SHIM_LEARN_FILE=\"%s\": path too long", file);
 		return EXIT_CONFIG;
 	}
-	if (slash)
-		snprintf(L.dir, sizeof L.dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? file : "/");
-	else
-		snprintf(L.dir, sizeof L.dir, ".");
+	snprintf(L.dir, sizeof L.dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? file : "/");
 	snprintf(L.name, sizeof L.name, "%s", name);
 	snprintf(L.tmp, sizeof L.tmp, ".%s.tmp", name);
 	snprintf(L.review, sizeof L.review, "%s.review.json", name);
@@ -254,7 +261,7 @@ static bool assume(int nr)
 	return true;
 }
 
-int learn_init(const char *file, const char *base_name, const char *effective_json,
+int learn_init(const char *file, const char *base_name, const char *base_kind, const char *effective_json,
 	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant)
 {
 	int rc = split_path(file);
@@ -262,6 +269,19 @@ int learn_init(const char *file, const char *base_name, const char *effective_js
 		return rc;
 	L.file = file;
 	L.base_name = base_name;
+	L.base_kind = base_kind;
+	/* With its newline, as --print-profile prints it: `shim --print-profile |
+	 * sha256sum` gives the review file's baseSha256. */
+	size_t effective_len = strlen(effective_json);
+	char *printed = malloc(effective_len + 1);
+	if (!printed) {
+		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
+		return EXIT_SYSTEM;
+	}
+	memcpy(printed, effective_json, effective_len);
+	printed[effective_len] = '\n';
+	sha256_hex(printed, effective_len + 1, L.base_sha);
+	free(printed);
 	L.enforce_len = enforce->len;
 	L.enforce = malloc(enforce->len * sizeof *enforce->filter);
 	if (!L.enforce) {
@@ -343,10 +363,12 @@ static void render_review(void)
 {
 	text_len = 0;
 	text_overflow = false;
+	/* Both as set (SHIM_LEARN_FILE, SHIM_SECCOMP). */
 	put("{\n  \"profile\": ");
-	put_string(L.name);
+	put_string(L.file);
 	put(",\n  \"base\": ");
 	put_string(L.base_name);
+	putf(",\n  \"baseSha256\": \"%s\"", L.base_sha);
 	putf(",\n  \"assumed\": %u,\n  \"observed\": %u,\n  \"outsideBase\": %u,\n  \"syscalls\": [",
 	     L.counts[ASSUMED], L.counts[OBSERVED], L.counts[OUTSIDE]);
 	bool first = true;
@@ -374,7 +396,10 @@ static void render_review(void)
 }
 
 /* Writes text[] to NAME through a fresh temporary file and a rename, so a
- * reader (or a pod killed now) sees the old file or the new one, never half. */
+ * reader (or a pod killed now) sees the old file or the new one, never half.
+ * The data reaches the disk before the rename and the rename before we
+ * return: without the fsyncs a crash of the node could leave the new name
+ * on an empty or partial file. */
 static int replace(const char *tmp, const char *name)
 {
 	if (text_overflow) {
@@ -404,22 +429,193 @@ static int replace(const char *tmp, const char *name)
 		}
 		off += (size_t)n;
 	}
+	if (fsync(fd)) {
+		int err = errno;
+		(void)close(fd);
+		(void)unlinkat(L.dirfd, tmp, 0);
+		errno = err;
+		return -1;
+	}
 	if (close(fd) || renameat(L.dirfd, tmp, L.dirfd, name)) {
 		int err = errno;
 		(void)unlinkat(L.dirfd, tmp, 0);
 		errno = err;
 		return -1;
 	}
-	return 0;
+	return fsync(L.dirfd);
 }
 
-static int write_files(void)
+/* SHA, when not NULL, gets the sha256 of the profile's bytes as written. */
+static int write_files(char sha[65])
 {
 	render_profile();
 	if (replace(L.tmp, L.name))
 		return -1;
+	if (sha)
+		sha256_hex(text, text_len, sha);
 	render_review();
 	return replace(L.review_tmp, L.review);
+}
+
+/* Whether the base allows NR for some arguments: only then may an existing
+ * file's entry for it be allowed by the output. */
+static bool inside_base(int nr)
+{
+	return L.uncond[nr] || L.cond[nr] || allows(base_action(nr, 0)) || allows(base_action(nr, UINT64_MAX)) ||
+	       allows(base_action(nr, 0x7fffffff));
+}
+
+/* S, from a file the workload could have written, for a one-line message. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (; *s && n + 1 < size; s++)
+		buf[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	buf[n] = '\0';
+	return buf;
+}
+
+static int bad_review(const char *what)
+{
+	log_error("SHIM_LEARN_FILE=\"%s\": its review file %s.review.json %s, so it cannot be merged (delete %s to "
+		  "start afresh)", L.file, L.file, what, L.file);
+	return EXIT_CONFIG;
+}
+
+static const char *get_string(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : NULL;
+}
+
+static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_int64(v);
+	return *out >= min && *out <= max;
+}
+
+/* One entry of an existing review file into the learned set. */
+static int merge_entry(json_object *e, size_t i)
+{
+	char what[160], shown[2][41];
+	const char *name = json_object_is_type(e, json_type_object) ? get_string(e, "name") : NULL;
+	const char *status = name ? get_string(e, "status") : NULL;
+	int64_t nr, pid = 0;
+	if (!status || !get_int(e, "nr", 0, MAX_NR - 1, &nr)) {
+		snprintf(what, sizeof what, "has a syscalls entry (%zu) without a name, nr and status", i);
+		return bad_review(what);
+	}
+	if (!L.names[nr] || strcmp(L.names[nr], name)) {
+		snprintf(what, sizeof what, "lists %s as number %d, which this architecture does not",
+			 printable(name, shown[0], sizeof shown[0]), (int)nr);
+		return bad_review(what);
+	}
+	bool outside = !strcmp(status, status_names[OUTSIDE]);
+	bool observed = !strcmp(status, status_names[OBSERVED]);
+	if (!outside && !observed && strcmp(status, status_names[ASSUMED])) {
+		snprintf(what, sizeof what, "gives %s the status \"%s\" (expected assumed, observed or "
+			 "outside-base)", name, printable(status, shown[1], sizeof shown[1]));
+		return bad_review(what);
+	}
+	const char *comm = outside || observed ? get_string(e, "comm") : "";
+	if (!comm || ((outside || observed) && !get_int(e, "pid", 0, INT32_MAX, &pid))) {
+		snprintf(what, sizeof what, "lists %s without its pid and comm", name);
+		return bad_review(what);
+	}
+	if (outside) {
+		if (!test_bit(L.out, (int)nr)) {
+			set_bit(L.out, (int)nr);
+			L.out_pid[nr] = (pid_t)pid;
+			snprintf(L.out_comm[nr], sizeof L.out_comm[nr], "%s", comm);
+			L.counts[OUTSIDE]++;
+		}
+		return 0;
+	}
+	if (!inside_base((int)nr)) {
+		snprintf(what, sizeof what, "allows %s, which the base does not", name);
+		return bad_review(what);
+	}
+	if (L.status[nr] != NONE)
+		return 0; /* assumed now, or listed twice */
+	set_bit(L.in, (int)nr);
+	/* Assumed by the shim that wrote it but not by this one: kept, as assumed. */
+	L.status[nr] = observed ? OBSERVED : ASSUMED;
+	L.counts[L.status[nr]]++;
+	if (observed) {
+		L.pid[nr] = (pid_t)pid;
+		snprintf(L.comm[nr], sizeof L.comm[nr], "%s", comm);
+		L.merged++;
+	}
+	return 0;
+}
+
+/* SHIM_LEARN_FILE exists (a restart keeps its volume): its review file says
+ * which base it was learned from and what, so the calls it holds are learned
+ * again only if the base is the same. Reads it into text[], unused yet. */
+static int merge_existing(void)
+{
+	int fd = openat(L.dirfd, L.review, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		log_error("SHIM_LEARN_FILE=\"%s\": exists without its review file %s.review.json, which says what "
+			  "it was learned from (delete %s to start afresh)", L.file, L.file, L.file);
+		return EXIT_CONFIG;
+	}
+	struct stat st;
+	char what[160];
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(what, sizeof what, "cannot be read (%s)", strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return bad_review(what);
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size >= sizeof text) {
+		(void)close(fd);
+		return bad_review(S_ISREG(st.st_mode) ? "is too large" : "is not a regular file");
+	}
+	size_t len = 0;
+	while (len < sizeof text - 1) {
+		ssize_t n = read(fd, text + len, sizeof text - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(what, sizeof what, "cannot be read (%s)", strerror(errno));
+			(void)close(fd);
+			return bad_review(what);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	(void)close(fd);
+	text[len] = '\0';
+	enum json_tokener_error jerr;
+	json_object *root = json_tokener_parse_verbose(text, &jerr), *list = NULL;
+	const char *base = root ? get_string(root, "base") : NULL, *sha = base ? get_string(root, "baseSha256") : NULL;
+	int rc = 0;
+	if (!root) {
+		snprintf(what, sizeof what, "is not JSON (%s)", json_tokener_error_desc(jerr));
+		rc = bad_review(what);
+	}
+	else if (!sha || !json_object_object_get_ex(root, "syscalls", &list) ||
+		 !json_object_is_type(list, json_type_array))
+		rc = bad_review("lacks its base, baseSha256 or syscalls");
+	else if (strcmp(sha, L.base_sha)) {
+		char shown[160], shown_sha[13];
+		log_error("SHIM_LEARN_FILE=\"%s\" was learned from base %s (sha256 %s), not from this run's base %s "
+			  "(sha256 %.12s): use another SHIM_LEARN_FILE, or delete it to start afresh", L.file,
+			  printable(base, shown, sizeof shown), printable(sha, shown_sha, sizeof shown_sha), L.base_name,
+			  L.base_sha);
+		rc = EXIT_CONFIG;
+	}
+	for (size_t i = 0; !rc && i < json_object_array_length(list); i++)
+		rc = merge_entry(json_object_array_get_idx(list, i), i);
+	if (root)
+		json_object_put(root);
+	return rc;
 }
 
 int learn_open(void)
@@ -431,16 +627,30 @@ int learn_open(void)
 		return EXIT_CONFIG;
 	}
 	struct stat st;
-	if (fstatat(L.dirfd, L.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		log_error("SHIM_LEARN_FILE=\"%s\": exists and is not a regular file", L.file);
-		return EXIT_CONFIG;
+	if (fstatat(L.dirfd, L.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			log_error("SHIM_LEARN_FILE=\"%s\": exists and is not a regular file", L.file);
+			return EXIT_CONFIG;
+		}
+		int rc = merge_existing();
+		if (rc)
+			return rc;
+		L.existed = true;
 	}
-	if (write_files()) {
+	if (write_files(NULL)) {
 		log_error("SHIM_LEARN_FILE=\"%s\": cannot write in %s: %s (mount a writable volume, such as an "
 			  "emptyDir, there)", L.file, L.dir, strerror(errno));
 		return EXIT_CONFIG;
 	}
 	L.opened = true;
+	/* As complain mode does: a quiet log must not pass for enforcement. */
+	if (L.existed)
+		log_warn("seccomp: learn mode: base profile %s (%s) is not enforced (calls outside it are logged and "
+			 "let through); writing %s (merging the existing file: %u observed, %u outside the base)",
+			 L.base_name, L.base_kind, L.file, L.merged, L.counts[OUTSIDE]);
+	else
+		log_warn("seccomp: learn mode: base profile %s (%s) is not enforced (calls outside it are logged and "
+			 "let through); writing %s (new)", L.base_name, L.base_kind, L.file);
 	return 0;
 }
 
@@ -476,7 +686,7 @@ void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 
 	else
 		log_line(LOG_LEVEL_ERROR, "seccomp", "learn: outside the base profile: %s(%d) pid=%d comm=%s "
 			 "(let through, not added to the profile)", name, nr, (int)tgid, comm);
-	if (write_files() && !L.write_failed) {
+	if (write_files(NULL) && !L.write_failed) {
 		L.write_failed = true;
 		log_error("learn: writing %s: %s (the file keeps the last complete profile)", L.file,
 			  strerror(errno));
@@ -487,8 +697,20 @@ void learn_finish(void)
 {
 	if (!L.opened)
 		return;
+	/* The workload runs as a user that can write the directory, so until now
+	 * the files were only as good as the workload. Every process is reaped:
+	 * written now, from PID 1's own record, they are PID 1's, and the hash
+	 * lets whoever copies the profile check that they got those bytes. */
+	char sha[65];
 	unsigned allowed = L.counts[ASSUMED] + L.counts[OBSERVED];
-	log_line(LOG_LEVEL_ERROR, "learn", "%s %s: %u calls allowed (%u assumed, %u observed); %u outside the base, "
-		 "not allowed (review: %s.review.json)", L.write_failed ? "FAILED to keep" : "wrote", L.file,
-		 allowed, L.counts[ASSUMED], L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
+	if (write_files(sha)) {
+		log_line(LOG_LEVEL_ERROR, "learn", "FAILED to write %s at exit: %s; what is there may be the "
+			 "workload's, not PID 1's: do not use it (%u calls allowed, %u assumed, %u observed; %u "
+			 "outside the base)", L.file, strerror(errno), allowed, L.counts[ASSUMED],
+			 L.counts[OBSERVED], L.counts[OUTSIDE]);
+		return;
+	}
+	log_line(LOG_LEVEL_ERROR, "learn", "wrote %s (sha256 %s): %u calls allowed (%u assumed, %u observed); %u "
+		 "outside the base, not allowed (review: %s.review.json)", L.file, sha, allowed, L.counts[ASSUMED],
+		 L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
 }

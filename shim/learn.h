@@ -17,13 +17,16 @@
  * learn variant: ruleset_learn's transformation of the base (every allowed
  * call reported, except the assumed set and the bootstrap calls), emitted by
  * profile_emit. Allocates. 0 or EXIT_SECCOMP / EXIT_CONFIG after one error line. */
-int learn_init(const char *file, const char *base_name, const char *effective_json,
+int learn_init(const char *file, const char *base_name, const char *base_kind, const char *effective_json,
 	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant);
 
 /* After the privilege drop, before the child starts: opens the output
  * directory (kept open for PID 1, which can no longer resolve paths freely
- * once confined) and writes the initial profile and review file. A location
- * that does not exist or cannot be written fails here: EXIT_CONFIG. */
+ * once confined), merges an existing file learned from the same base (its
+ * review file says which), writes the profile and review file and says at
+ * warn level that learn mode is on. A location
+ * that does not exist or cannot be written, or an existing file that cannot
+ * be merged, fails here: EXIT_CONFIG. */
 int learn_open(void);
 
 /* PID 1, for each notification: DATA is the call, TID its thread. Records a
@@ -31,7 +34,9 @@ int learn_open(void);
  * once. No allocation. */
 void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 id);
 
-/* At exit: one summary line on stderr. */
+/* At exit, every process reaped: writes both files once more (the workload
+ * could replace them while it ran) and one summary line on stderr with the
+ * sha256 of the profile written. No allocation. */
 void learn_finish(void);
 
 #endif

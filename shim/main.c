@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 	bool learning = cfg.seccomp_mode == SECCOMP_MODE_LEARN;
 	if (cfg.seccomp_mode != SECCOMP_MODE_ENFORCE && (rc = notify_init(learning)))
 		return rc;
-	if (learning && (rc = learn_init(cfg.learn_file, cfg.seccomp, filter.effective, &filter.base,
+	if (learning && (rc = learn_init(cfg.learn_file, cfg.seccomp, filter.kind, filter.effective, &filter.base,
 					 &filter.rules, &filter.prog))) {
 		filter_release(&filter);
 		return rc;

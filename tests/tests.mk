@@ -7,13 +7,13 @@ HOST_LIBS := $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a -lcmocka
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSHIM_SPAWN_FORK \
 	-DSHIM_NO_PID1_FILTER
 
-UNIT_TESTS := config path supervise identity profile filter log libseccomp range print
+UNIT_TESTS := config path supervise identity profile filter log libseccomp range print sha256 learn
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 # The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
 MUSL_TEST := $(B)/musl-test
 UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity.c shim/profile.c \
-	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/export.c $(PROFILE_SRCS)
+	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/sha256.c shim/export.c $(PROFILE_SRCS)
 
 UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \
 	tests/unit/testlib.h tests/differential.h $(B)/host.stamp

@@ -2217,6 +2217,141 @@ static void killed_learning_run_leaves_a_loadable_profile(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The sha256 of a file, as coreutils computes it. */
+static const char *sha256_of(const char *path)
+{
+	static char hex[65];
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "sha256sum %s", path);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%64s", hex), 1);
+	assert_int_equal(pclose(f), 0);
+	return hex;
+}
+
+/* The workload can write the directory (it runs as PID 1's user), so it can
+ * replace both files; once every process is reaped PID 1 writes them again,
+ * and its summary line gives the sha256 of the profile it wrote. */
+static void learn_rewrites_what_the_workload_replaced(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile[128], review[160], summary[512];
+	learn_env(out_env, sizeof out_env, "replaced.json");
+	snprintf(profile, sizeof profile, "%s/replaced.json", learn_dir);
+	snprintf(review, sizeof review, "%s/replaced.json.review.json", learn_dir);
+	char *allow_all = "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}";
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env),
+		 ARGS((char *)probe, "overwrite", profile, allow_all, review, "{}"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	const char *text = read_file(profile);
+	assert_string_not_equal(text, allow_all);
+	assert_non_null(strstr(text, "\"defaultAction\": \"SCMP_ACT_ERRNO\""));
+	assert_non_null(strstr(read_file(review), "\"status\": \"observed\", \"pid\": 2, \"comm\": \"probe\"}"));
+	snprintf(summary, sizeof summary, "shim: learn: wrote %s (sha256 %s): ", profile, sha256_of(profile));
+	assert_non_null(strstr(r.err, summary));
+}
+
+/* A restart keeps the volume (a liveness-probe restart of the container):
+ * the second run merges what the first learned; a file learned from another
+ * base is refused, and deleting it starts afresh. */
+static void learn_merges_a_restart_and_refuses_another_base(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile[128], review[160], saved[1 << 16];
+	learn_env(out_env, sizeof out_env, "restart.json");
+	snprintf(profile, sizeof profile, "%s/restart.json", learn_dir);
+	snprintf(review, sizeof review, "%s/restart.json.review.json", learn_dir);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "listen"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(read_file(profile), "\"listen\""));
+
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	const char *text = read_file(profile);
+	assert_non_null(strstr(text, "\"bind\""));
+	assert_non_null(strstr(text, "\"listen\""));
+	text = read_file(review);
+	const char *bind = strstr(text, "{\"name\": \"bind\", ");
+	assert_non_null(bind);
+	assert_non_null(strstr(bind, "\"status\": \"observed\", \"pid\": 2, \"comm\": \"probe\"}"));
+	/* The base's identity: the sha256 of what --print-profile prints for it. */
+	char cmd[512], sha[65], field[96];
+	snprintf(cmd, sizeof cmd, "env -u SHIM_TEST_SANITIZED %s --print-profile | sha256sum", shim);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%64s", sha), 1);
+	assert_int_equal(pclose(f), 0);
+	snprintf(field, sizeof field, "\"baseSha256\": \"%s\"", sha);
+	assert_non_null(strstr(text, field));
+
+	/* Another base: refused in one line naming both, the files untouched. */
+	snprintf(saved, sizeof saved, "%s", read_file(profile));
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env, moby_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 78);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "was learned from base default (sha256 "));
+	assert_non_null(strstr(r.err, "moby-default.json (sha256 "));
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+	assert_string_equal(read_file(profile), saved);
+
+	/* A review file that is not learn mode's: refused too. */
+	snprintf(cmd, sizeof cmd, "sed -i 's/\"status\": \"observed\"/\"status\": \"allowed\"/' %s", review);
+	assert_int_equal(system(cmd), 0);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 78);
+	assert_non_null(strstr(r.err, "the status \"allowed\""));
+	/* No review file: what the profile was learned from is unknown. */
+	assert_int_equal(unlink(review), 0);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 78);
+	assert_non_null(strstr(r.err, "exists without its review file"));
+
+	/* Deleting the profile starts afresh, from any base. */
+	assert_int_equal(unlink(profile), 0);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env, moby_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(read_file(profile), "\"listen\""));
+	assert_non_null(strstr(read_file(review), "moby-default.json"));
+}
+
+/* As complain mode does, learn mode says so at start, naming the file and
+ * the base; the review file names both as set. */
+static void learn_mode_says_so_at_start(void **state)
+{
+	(void)state;
+	struct result r;
+	char out_env[128], profile[128], review[160], line[512], field[192];
+	learn_env(out_env, sizeof out_env, "start.json");
+	snprintf(profile, sizeof profile, "%s/start.json", learn_dir);
+	snprintf(review, sizeof review, "%s/start.json.review.json", learn_dir);
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	snprintf(line, sizeof line, "shim: warn: seccomp: learn mode: base profile default (embedded) is not enforced "
+		 "(calls outside it are logged and let through); writing %s (new)", profile);
+	assert_true(has_line(r.err, line));
+	snprintf(field, sizeof field, "\"profile\": \"%s\",\n  \"base\": \"default\",", profile);
+	assert_non_null(strstr(read_file(review), field));
+
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env, moby_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 78); /* another base: the refusal alone, no start line */
+	assert_null(strstr(r.err, "learn mode:"));
+	run_shim(true, ENV("SHIM_SECCOMP_MODE=learn", out_env), ARGS((char *)probe, "exit", "0"), &r, 20);
+	assert_int_equal(r.status, 0);
+	snprintf(line, sizeof line, "shim: warn: seccomp: learn mode: base profile default (embedded) is not enforced "
+		 "(calls outside it are logged and let through); writing %s (merging the existing file: ", profile);
+	assert_non_null(strstr(r.err, line));
+}
+
 static void learn_without_a_writable_location_runs_nothing(void **state)
 {
 	(void)state;
@@ -2342,6 +2477,9 @@ int main(void)
 		cmocka_unit_test(killed_learning_run_leaves_a_loadable_profile),
 		cmocka_unit_test(learn_keeps_pid1_confined_and_writing),
 		cmocka_unit_test(learn_without_a_writable_location_runs_nothing),
+		cmocka_unit_test(learn_rewrites_what_the_workload_replaced),
+		cmocka_unit_test(learn_merges_a_restart_and_refuses_another_base),
+		cmocka_unit_test(learn_mode_says_so_at_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,6 +168,7 @@ static struct {
 	{ "SHIM_FALLBACK_PATH=nodejs/bin", "SHIM_FALLBACK_PATH=\"nodejs/bin\"" },
 	{ "SHIM_FALLBACK_PATH=/a:", "SHIM_FALLBACK_PATH=\"/a:\"" },
 	{ "SHIM_FALLBACK_PATH=/a::/b", "SHIM_FALLBACK_PATH=\"/a::/b\"" },
+	{ "SHIM_LEARN_FILE=learn/p.json", "SHIM_LEARN_FILE=\"learn/p.json\": expected an absolute path" },
 	{ "SHIM_USER=", "SHIM_USER=\"\": empty value" },
 	{ "SHIM_SECCOMP=", "SHIM_SECCOMP=\"\": empty value" },
 };
@@ -190,6 +191,11 @@ static void learn_mode_needs_its_file_and_only_then(void **state)
 	assert_int_equal(load(argv, no_mode, &cfg), EXIT_CONFIG);
 	char *empty[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=", NULL };
 	assert_int_equal(load(argv, empty, &cfg), EXIT_CONFIG);
+	/* Relative: refused at config time, as a relative SHIM_FALLBACK_PATH is. */
+	char *relative[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=learn/p.json", NULL };
+	assert_int_equal(load(argv, relative, &cfg), EXIT_CONFIG);
+	char *bare[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=p.json", NULL };
+	assert_int_equal(load(argv, bare, &cfg), EXIT_CONFIG);
 	/* The child does not see it. */
 	char **env = config_child_env(ok, "/home");
 	assert_null(env[0] && strstr(env[0], "SHIM_") ? env[0] : NULL);

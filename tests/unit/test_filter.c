@@ -318,7 +318,7 @@ static void learn_variant_reports_allowed_calls(void **state)
 	assert_non_null(f.effective);
 	assert_int_not_equal(f.flags, 0);
 	struct sock_fprog variant;
-	assert_int_equal(learn_init("/tmp/learn-unit.json", "default", f.effective, &f.base, &f.rules, &variant), 0);
+	assert_int_equal(learn_init("/tmp/learn-unit.json", "default", "embedded", f.effective, &f.base, &f.rules, &variant), 0);
 	assert_int_equal(verdict(&variant, "read", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&variant, "futex", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&variant, "sendmsg", 0), SECCOMP_RET_ALLOW);
