@@ -130,6 +130,13 @@ int main(int argc, char **argv)
 	case ACTION_CHECK:
 		break;
 	}
+	/* PID 1 keeps nothing the runtime leaked (the CVE-2024-21626 class):
+	 * before anything opens, so only stdin, stdout and stderr stay. Not for
+	 * the profile tools above, whose files may be /dev/fd/N. */
+	if (spawn_close_fds_from(3)) {
+		log_error("closing inherited descriptors: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
 
 	/* On main's stack, which lives as long as the process: a static would
 	 * cost a page fault of its own. */

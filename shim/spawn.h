@@ -24,4 +24,14 @@ struct spawn_request {
  * one line and returns the exit code: 127, 126, EXIT_SECCOMP or EXIT_SYSTEM. */
 int spawn_child(const struct spawn_request *req, pid_t *pid, int *listener_fd);
 
+/* Closes every descriptor from FIRST up: PID 1 keeps nothing the runtime
+ * leaked to it (the CVE-2024-21626 class). close_range, else the fallback.
+ * Returns 0, or -1 with errno. */
+int spawn_close_fds_from(unsigned first);
+
+/* The fallback alone, for descriptors FIRST to LAST (exposed for tests):
+ * the entries of /proc/self/fd, or without /proc every number up to the
+ * descriptor limit. Returns 0, or -1 with errno. */
+int spawn_close_fds_fallback(unsigned first, unsigned last);
+
 #endif

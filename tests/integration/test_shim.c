@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -508,6 +509,68 @@ static void child_gets_the_signal_state_and_no_extra_fds(void **state)
 	assert_non_null(strstr(a, " 7"));
 	assert_non_null(strstr(shimmed.out, "fds:\n"));
 	assert_non_null(strstr(shimmed.out, "shim_vars=0"));
+}
+
+static char leaked_file[64];
+static int pid1_leaked_fds; /* descriptors of PID 1 that name leaked_file */
+static int pid1_fds;        /* PID 1's descriptors above 2 */
+
+/* The runtime's leak: the file at fd 9 and fd 300, without close-on-exec. */
+static void leak_fds(void)
+{
+	int fd = open(leaked_file, O_RDONLY);
+	dup2(fd, 9);
+	dup2(fd, 300);
+	close(fd);
+}
+
+/* PID 1's descriptors once its child runs (as root we may read a
+ * non-dumpable process's /proc/PID/fd), then TERM. */
+static void count_pid1_fds(pid_t pid)
+{
+	pid_t target = shim_pid_of(pid, true);
+	assert_true(wait_for_file_line(record, "ready", 5000));
+	char dir[64], link[352], to[4096];
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)target);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	pid1_fds = pid1_leaked_fds = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || atoi(e->d_name) < 3)
+			continue;
+		pid1_fds++;
+		snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+		ssize_t n = readlink(link, to, sizeof to - 1);
+		if (n > 0 && (to[n] = '\0', !strcmp(to, leaked_file)))
+			pid1_leaked_fds++;
+		print_message("PID 1 fd %s -> %s\n", e->d_name, n > 0 ? to : "?");
+	}
+	closedir(d);
+	kill(target, SIGTERM);
+}
+
+/* PID 1 itself closes what the runtime leaked, not only the child's copies
+ * (issue 21; catatonit does the same). */
+static void pid1_closes_the_descriptors_it_inherited(void **state)
+{
+	(void)state;
+	snprintf(leaked_file, sizeof leaked_file, "/tmp/shim-leak-XXXXXX");
+	int fd = mkstemp(leaked_file);
+	assert_true(fd >= 0);
+	close(fd);
+	new_record();
+	struct result r;
+	before_exec = leak_fds;
+	while_running = count_pid1_fds;
+	run_shim(true, NULL, ARGS((char *)probe, "signals", record), &r, 20);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(pid1_leaked_fds, 0);
+	/* Its own: the signalfd and the timerfd. */
+	assert_int_equal(pid1_fds, 2);
+	unlink(record);
+	unlink(leaked_file);
 }
 
 static void terminal_makes_the_child_the_foreground_group(void **state)
@@ -2284,6 +2347,7 @@ int main(void)
 		cmocka_unit_test(stop_timeout_kills_a_child_that_ignores_term),
 		cmocka_unit_test(term_at_start_is_not_lost),
 		cmocka_unit_test(child_gets_the_signal_state_and_no_extra_fds),
+		cmocka_unit_test(pid1_closes_the_descriptors_it_inherited),
 		cmocka_unit_test(terminal_makes_the_child_the_foreground_group),
 		cmocka_unit_test(chart_arguments_pass_verbatim),
 		cmocka_unit_test(node_found_through_the_fallback),
