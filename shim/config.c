@@ -402,23 +402,27 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	return 0;
 }
 
-char **config_child_env(char **envp, const char *home)
+char **config_child_env(char **envp, const char *home, struct child_path *path)
 {
 	size_t count = 0;
 	for (char **e = envp; e && *e; e++)
 		count++;
-	/* One block: the pointer array, then the HOME entry it may add. */
+	/* One block: the pointer array (HOME and PATH may each add an entry),
+	 * the HOME entry, then the room for PATH. */
 	size_t home_len = home ? strlen(home) : 0;
-	char **out = malloc((count + 2) * sizeof *out + home_len + 6);
+	size_t room = path ? path->room_size : 0;
+	char **out = malloc((count + 3) * sizeof *out + home_len + 6 + room);
 	if (!out)
 		return NULL;
-	char *home_entry = (char *)(out + count + 2);
-	size_t n = 0;
+	char *home_entry = (char *)(out + count + 3);
+	size_t n = 0, path_slot = (size_t)-1;
 	for (char **e = envp; e && *e; e++) {
 		if (is_setting(*e))
 			continue;
 		if (home && !strncmp(*e, "HOME=", 5))
 			continue; /* replaced below */
+		if (path_slot == (size_t)-1 && !strncmp(*e, "PATH=", 5))
+			path_slot = n; /* the one the shim searched (load_env takes the first) */
 		out[n++] = *e;
 	}
 	if (home) {
@@ -426,6 +430,10 @@ char **config_child_env(char **envp, const char *home)
 		memcpy(home_entry + 5, home, home_len + 1);
 		out[n++] = home_entry;
 	}
-	out[n] = NULL;
+	out[n] = out[n + 1] = NULL;
+	if (path) {
+		path->room = home_entry + home_len + 6;
+		path->slot = path_slot == (size_t)-1 ? n : path_slot;
+	}
 	return out;
 }

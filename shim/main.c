@@ -72,7 +72,7 @@ static void keep_heap_mapped(void *volatile held[2])
 /* --check COMMAND: where the search would find it (as root, before the drop). */
 static const char *find_command(const struct shim_config *cfg, char *buf, size_t size)
 {
-	return path_find(cfg->command[0], cfg->path, cfg->fallback_path, buf, size) ? NULL : buf;
+	return path_find(cfg->command[0], cfg->path, cfg->fallback_path, buf, size, NULL) ? NULL : buf;
 }
 
 static const char *const mode_names[] = {
@@ -206,7 +206,11 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	char **child_env = config_child_env(environ, replace_home ? id.home : NULL);
+	/* Room for the PATH the child writes when the fallback finds its command. */
+	struct child_path child_path = {
+		.room_size = 5 + strlen(cfg.path ? cfg.path : SHIM_DEFAULT_PATH) + 1 + strlen(cfg.fallback_path) + 1,
+	};
+	char **child_env = config_child_env(environ, replace_home ? id.home : NULL, &child_path);
 	int sigfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (!child_env || sigfd < 0) {
 		log_error("%s: %s", child_env ? "signalfd" : "environment", strerror(errno));
@@ -230,6 +234,9 @@ int main(int argc, char **argv)
 		.foreground = isatty(STDIN_FILENO),
 		.filter = filter.off ? NULL : &filter.prog,
 		.filter_flags = filter.flags,
+		.path_entry = child_path.room,
+		.path_entry_size = child_path.room_size,
+		.path_slot = child_path.slot,
 	};
 	/* A glibc build (the sanitizer one) restores masks through its own
 	 * sigprocmask inside NSS (getpwuid_r), which unblocks its reserved

@@ -181,6 +181,24 @@ static int receive_fd(int sock)
 	return fd;
 }
 
+/* envp[path_slot] = "PATH=" PATH ":" DIR, DIR being EXE's first DIR_LEN
+ * bytes: appended, so PATH's own directories keep their precedence. */
+static int extend_path(const struct spawn_request *req, const char *exe, size_t dir_len)
+{
+	const char *path = req->path ? req->path : SHIM_DEFAULT_PATH;
+	size_t path_len = strlen(path);
+	if (!req->path_entry || 5 + path_len + 1 + dir_len + 1 > req->path_entry_size)
+		return -1;
+	char *e = req->path_entry;
+	memcpy(e, "PATH=", 5);
+	memcpy(e + 5, path, path_len);
+	e[5 + path_len] = ':';
+	memcpy(e + 6 + path_len, exe, dir_len);
+	e[6 + path_len + dir_len] = '\0';
+	req->envp[req->path_slot] = e;
+	return 0;
+}
+
 static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
@@ -204,13 +222,18 @@ static int child_main(void *arg)
 	/* The PATH and fallback search happens here, before the filter, as runc
 	 * does: the filter then sees one execve, not the search's attempts. */
 	char exe[4096];
-	int err = path_find(req->argv[0], req->path, req->fallback, exe, sizeof exe);
+	size_t fallback_dir = 0;
+	int err = path_find(req->argv[0], req->path, req->fallback, exe, sizeof exe, &fallback_dir);
 	if (err == ENOENT || err == ENOTDIR)
 		report(fail, STAGE_NOTFOUND, err, req->argv[0]);
 	if (err && (err == EACCES || path_error_is_final(err)))
 		report(fail, STAGE_EXEC, err, exe);
 	if (err)
 		report(fail, STAGE_EXEC, err, req->argv[0]);
+	/* Found through the fallback: node's own children (spawnSync("node"),
+	 * npm) search the same PATH, so it gains that directory. */
+	if (fallback_dir && extend_path(req, exe, fallback_dir))
+		report(fail, STAGE_SETUP, ENAMETOOLONG, "adding the fallback directory to PATH");
 
 	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
 		report(fail, STAGE_SETUP, errno, "restoring the signal mask");

@@ -17,6 +17,12 @@ struct spawn_request {
 	bool foreground;                /* stdin is a terminal: child is its foreground group */
 	const struct sock_fprog *filter; /* installed last before execve; NULL for none */
 	unsigned filter_flags;          /* SECCOMP_FILTER_FLAG_*; NEW_LISTENER for complain mode */
+	/* A command found through the fallback: the child writes "PATH=" PATH
+	 * ":" DIR here and puts it at envp[path_slot] (config_child_env leaves
+	 * room), so node's own children find node too. NULL: PATH stays. */
+	char *path_entry;
+	size_t path_entry_size;
+	size_t path_slot;
 };
 
 /* Starts the child. Returns 0 once it has exec'd, with its pid and, when the

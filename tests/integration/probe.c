@@ -419,6 +419,26 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (!strcmp(cmd, "getenv") && argc > 2) {
+		const char *v = getenv(argv[2]);
+		printf("%s%s%s\n", argv[2], v ? "=" : " unset", v ? v : "");
+		return 0;
+	}
+	if (!strcmp(cmd, "execvp") && argc > 2) {
+		/* What node's spawnSync(NAME) does: a child found through PATH. */
+		fflush(stdout);
+		pid_t p = fork();
+		if (p == 0) {
+			execvp(argv[2], argv + 2);
+			printf("execvp %s: %s\n", argv[2], strerror(errno));
+			_exit(127);
+		}
+		int st;
+		if (p < 0 || waitpid(p, &st, 0) != p)
+			return 2;
+		printf("execvp %s: exit %d\n", argv[2], WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return 0;
+	}
 	if (!strcmp(cmd, "args")) {
 		for (int i = 2; i < argc; i++)
 			printf("arg[%d]=%s\n", i - 2, argv[i]);

@@ -624,6 +624,51 @@ static void node_found_through_the_fallback(void **state)
 	rmdir(dir);
 }
 
+/* Found through the fallback, node's own children find node through PATH
+ * (spawnSync("node")): the child's PATH gains that directory, appended; found
+ * through PATH, PATH is unchanged (issue 21). */
+static void fallback_directory_is_appended_to_the_childs_path(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/shim-fallback-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	char node[128], cmd[512], want[256], fallback[160], path_env[160];
+	/* Not "node": the default PATH may hold a real one. */
+	snprintf(node, sizeof node, "%s/probenode", dir);
+	snprintf(cmd, sizeof cmd, "cp %s %s", probe, node);
+	assert_int_equal(system(cmd), 0);
+	snprintf(fallback, sizeof fallback, "SHIM_FALLBACK_PATH=/nonexistent:%s", dir);
+	struct result r;
+	char *saved = base_env[0];
+	base_env[0] = "PATH=/nonexistent/bin";
+	run_shim(true, ENV(fallback), ARGS("probenode", "getenv", "PATH"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	snprintf(want, sizeof want, "PATH=/nonexistent/bin:%s\n", dir);
+	assert_string_equal(r.out, want);
+	run_shim(true, ENV(fallback), ARGS("probenode", "execvp", "probenode", "args", "hello"), &r, 20);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "arg[0]=hello\nexecvp probenode: exit 0\n");
+	/* Found through PATH: nothing changes. */
+	snprintf(path_env, sizeof path_env, "PATH=%s", dir);
+	base_env[0] = path_env;
+	run_shim(true, ENV(fallback), ARGS("probenode", "getenv", "PATH"), &r, 20);
+	snprintf(want, sizeof want, "%s\n", path_env);
+	assert_string_equal(r.out, want);
+	base_env[0] = saved;
+	/* PATH unset: the default the search used, then the directory. */
+	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child", (char *)shim, "probenode",
+			 "getenv", "PATH", NULL };
+	char *envp[] = { fallback, base_env[2], NULL };
+	run_env(argv, envp, &r, 20);
+	snprintf(want, sizeof want, "PATH=/usr/local/bin:/bin:/usr/bin:%s\n", dir);
+	assert_string_equal(r.out, want);
+	unlink(node);
+	rmdir(dir);
+}
+
 /* ------------------------------------------- issue 9: signals (core) */
 
 /* Every real-time signal, the libc-reserved 32-34 included (musl's sigfillset
@@ -2351,6 +2396,7 @@ int main(void)
 		cmocka_unit_test(terminal_makes_the_child_the_foreground_group),
 		cmocka_unit_test(chart_arguments_pass_verbatim),
 		cmocka_unit_test(node_found_through_the_fallback),
+		cmocka_unit_test(fallback_directory_is_appended_to_the_childs_path),
 		cmocka_unit_test(realtime_signals_reach_the_child_as_pid1),
 		cmocka_unit_test(realtime_signals_reach_the_child_as_subreaper),
 		cmocka_unit_test(kill_segv_to_the_subreaper_is_ignored),

@@ -191,7 +191,7 @@ static void learn_mode_needs_its_file_and_only_then(void **state)
 	char *empty[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=", NULL };
 	assert_int_equal(load(argv, empty, &cfg), EXIT_CONFIG);
 	/* The child does not see it. */
-	char **env = config_child_env(ok, "/home");
+	char **env = config_child_env(ok, "/home", NULL);
 	assert_null(env[0] && strstr(env[0], "SHIM_") ? env[0] : NULL);
 	free(env);
 }
@@ -255,7 +255,7 @@ static void kubernetes_service_links_are_not_settings(void **state)
 			 "SHIM_API_PORT_8080_TCP_PROTO=tcp", NULL };
 	assert_int_equal(load(argv, envp, &cfg), 0);
 	/* They reach the child: the application may use them. */
-	char **out = config_child_env(envp, "/");
+	char **out = config_child_env(envp, "/", NULL);
 	int n = 0;
 	while (out[n])
 		n++;
@@ -274,7 +274,7 @@ static void child_env_drops_shim_vars_and_sets_home(void **state)
 {
 	(void)state;
 	char *envp[] = { "PATH=/bin", "SHIM_USER=1", "HOME=", "A=b", NULL };
-	char **out = config_child_env(envp, "/home/nonroot");
+	char **out = config_child_env(envp, "/home/nonroot", NULL);
 	assert_non_null(out);
 	assert_string_equal(out[0], "PATH=/bin");
 	assert_string_equal(out[1], "A=b");
@@ -283,17 +283,42 @@ static void child_env_drops_shim_vars_and_sets_home(void **state)
 	free(out);
 
 	char *keep[] = { "HOME=/x", "SHIM_GROUP=1", NULL };
-	out = config_child_env(keep, NULL);
+	out = config_child_env(keep, NULL, NULL);
 	assert_string_equal(out[0], "HOME=/x");
 	assert_null(out[1]);
 	free(out);
 
 	/* A root start's HOME=/root, replaced by the target's (main decides when). */
 	char *stale[] = { "HOME=/root", "A=b", "HOME=/root", NULL };
-	out = config_child_env(stale, "/home/nonroot");
+	out = config_child_env(stale, "/home/nonroot", NULL);
 	assert_string_equal(out[0], "A=b");
 	assert_string_equal(out[1], "HOME=/home/nonroot");
 	assert_null(out[2]);
+	free(out);
+}
+
+/* Room for the child's PATH entry (spawn.c writes it when the fallback found
+ * the command): the first PATH entry's slot, else the end, with a NULL after. */
+static void child_env_leaves_room_for_path(void **state)
+{
+	(void)state;
+	char *envp[] = { "A=b", "PATH=/bin", "PATH=/usr/bin", "SHIM_USER=1", NULL };
+	struct child_path path = { .room_size = 64 };
+	char **out = config_child_env(envp, "/h", &path);
+	assert_non_null(out);
+	assert_int_equal(path.slot, 1);
+	assert_string_equal(out[1], "PATH=/bin");
+	assert_string_equal(out[3], "HOME=/h");
+	assert_null(out[4]);
+	memset(path.room, 'x', path.room_size); /* inside the block: valgrind and ASan check */
+	free(out);
+
+	char *no_path[] = { "A=b", NULL };
+	out = config_child_env(no_path, NULL, &path);
+	assert_int_equal(path.slot, 1);
+	assert_null(out[1]);
+	assert_null(out[2]);
+	memset(path.room, 'x', path.room_size);
 	free(out);
 }
 
@@ -312,6 +337,7 @@ int main(void)
 		cmocka_unit_test(help_and_version_ignore_a_bad_environment),
 		cmocka_unit_test(kubernetes_service_links_are_not_settings),
 		cmocka_unit_test(child_env_drops_shim_vars_and_sets_home),
+		cmocka_unit_test(child_env_leaves_room_for_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
