@@ -196,30 +196,54 @@ static int clear_ambient(void)
 	return 0;
 }
 
-/* How many supplementary groups there are, and whether each is GID. Runtimes
- * give a root start groups [0] (Docker, Podman, containerd): for a gid 0
- * target they grant nothing the gid does not, so keeping them needs no
- * CAP_SETGID. More groups than the buffer holds count as "not only GID". */
-static int groups_only(gid_t gid, bool *only)
+/* Supplementary groups a root start handles; more is refused (exit 77). */
+#define MAX_GROUPS 256
+
+static bool has_gid(const gid_t *list, int n, gid_t gid)
 {
-	gid_t list[64];
-	int n = getgroups(0, NULL);
-	*only = false;
-	if (n <= 0)
-		return n;
-	if (n > (int)(sizeof list / sizeof list[0]))
-		return n;
-	n = getgroups(n, list);
-	if (n < 0)
-		return n;
-	*only = true;
 	for (int i = 0; i < n; i++)
-		if (list[i] != gid)
-			*only = false;
-	return n;
+		if (list[i] == gid)
+			return true;
+	return false;
 }
 
-static int verify(const struct identity *id, bool require_empty_bounding, bool require_no_groups)
+/* "2000, 3000" (or "none") into buf, cut with "..." when it does not fit. */
+static void format_gids(char *buf, size_t size, const gid_t *list, int n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int w = snprintf(buf + used, size - used, "%s%u", i ? ", " : "", (unsigned)list[i]);
+		if (w < 0 || (size_t)w >= size - used) {
+			snprintf(buf + (size > 4 ? size - 4 : 0), size > 4 ? 4 : size, "...");
+			return;
+		}
+		used += (size_t)w;
+	}
+	if (n == 0)
+		snprintf(buf, size, "none");
+}
+
+/* The supplementary groups are exactly WANT (in any order); 0 only for a gid 0 target. */
+static int verify_groups(const struct identity *id, const gid_t *want, int nwant)
+{
+	gid_t now[MAX_GROUPS];
+	int n = getgroups(MAX_GROUPS, now);
+	if (n < 0)
+		return fail("getgroups");
+	if (n != nwant)
+		return mismatch("the supplementary groups are not the ones kept");
+	for (int i = 0; i < n; i++)
+		if (!has_gid(want, nwant, now[i]) || !has_gid(now, n, want[i]))
+			return mismatch("the supplementary groups are not the ones kept");
+	if (id->gid != 0 && has_gid(now, n, 0))
+		return mismatch("supplementary group 0 remains");
+	return 0;
+}
+
+/* GROUPS (NULL: not checked, a non-root start keeps the runtime's) are the
+ * supplementary groups the drop kept. */
+static int verify(const struct identity *id, bool require_empty_bounding, const gid_t *groups, int ngroups)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
@@ -244,8 +268,9 @@ static int verify(const struct identity *id, bool require_empty_bounding, bool r
 		log_info("identity: capability bounding set not empty and cannot be changed (no CAP_SETPCAP); "
 			 "no_new_privs and empty capability sets keep it unused");
 	}
-	if (require_no_groups && getgroups(0, NULL) != 0)
-		return mismatch("supplementary groups remain");
+	int rc;
+	if (groups && (rc = verify_groups(id, groups, ngroups)))
+		return rc;
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return mismatch("no_new_privs is not set");
 	/* Being able to take another id would mean the drop did not happen. An
@@ -302,10 +327,22 @@ static int apply_as_root(struct identity *id)
 		return fail("capget");
 	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg))
 		return fail("getresuid/getresgid");
-	bool groups_only_gid = false;
-	int ngroups = groups_only(id->gid, &groups_only_gid);
-	if (ngroups < 0)
+	/* The runtime's supplementary groups stay (Kubernetes' fsGroup and
+	 * supplementalGroups, a volume's group) but for 0, root's group, which
+	 * runtimes give a root start (Docker, Podman, containerd). */
+	gid_t start[MAX_GROUPS], kept[MAX_GROUPS];
+	int nstart = getgroups(0, NULL), nkept = 0;
+	if (nstart > MAX_GROUPS) {
+		log_error("identity: started with %d supplementary groups, more than the %d the shim keeps on a root "
+			  "start: give the pod fewer (supplementalGroups) or start as non-root (runAsUser)",
+			  nstart, MAX_GROUPS);
+		return EXIT_IDENTITY;
+	}
+	if (nstart < 0 || (nstart = getgroups(nstart, start)) < 0)
 		return fail("getgroups");
+	for (int i = 0; i < nstart; i++)
+		if (start[i] != 0)
+			kept[nkept++] = start[i];
 	bool uids_change = ru != id->uid || eu != id->uid || su != id->uid;
 	bool gids_change = rg != id->gid || eg != id->gid || sg != id->gid;
 	bool bounding = bounding_left();
@@ -316,9 +353,11 @@ static int apply_as_root(struct identity *id)
 	 * target is refused instead, as root's exec is what the set bounds. */
 	bool setuid_missing = uids_change && !has_cap(caps, CAP_SETUID);
 	bool setgid = has_cap(caps, CAP_SETGID);
-	/* Groups that are only the target gid stay when we may not clear them. */
-	bool keep_groups = ngroups > 0 && groups_only_gid && !setgid;
-	bool setgid_missing = (gids_change || (ngroups > 0 && !keep_groups)) && !setgid;
+	/* Group 0 stays for a gid 0 target when we may not drop it: it grants
+	 * nothing the gid does not. */
+	bool keep_zero = nkept != nstart && id->gid == 0 && !setgid;
+	bool groups_change = nkept != nstart && !keep_zero;
+	bool setgid_missing = (gids_change || groups_change) && !setgid;
 	bool setpcap_missing = bounding && !setpcap && (id->uid == 0 || setuid_missing || setgid_missing);
 	if (setuid_missing || setgid_missing || setpcap_missing)
 		return missing_caps(id, setuid_missing, setgid_missing, setpcap_missing);
@@ -331,10 +370,14 @@ static int apply_as_root(struct identity *id)
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
-	if (keep_groups)
-		log_info("identity: supplementary group %u kept (it is the target gid; clearing it needs CAP_SETGID)",
-			 (unsigned)id->gid);
-	else if (ngroups > 0 && setgroups(0, NULL))
+	if (nstart > 0) {
+		char kept_text[256];
+		format_gids(kept_text, sizeof kept_text, keep_zero ? start : kept, keep_zero ? nstart : nkept);
+		log_info("identity: supplementary groups kept: %s; dropped: %s", kept_text,
+			 groups_change ? "0 (root's group)"
+				       : keep_zero ? "none (0 is the target gid; dropping it needs CAP_SETGID)" : "none");
+	}
+	if (groups_change && setgroups((size_t)nkept, kept))
 		return fail("setgroups");
 	if (gids_change && setresgid(id->gid, id->gid, id->gid))
 		return fail("setresgid");
@@ -346,7 +389,8 @@ static int apply_as_root(struct identity *id)
 	/* A credential change clears the parent-death signal. */
 	if (pdeath && prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath, 0, 0, 0))
 		return fail("PR_SET_PDEATHSIG");
-	return verify(id, setpcap || !bounding, !keep_groups);
+	return keep_zero ? verify(id, setpcap || !bounding, start, nstart)
+			 : verify(id, setpcap || !bounding, kept, nkept);
 }
 
 static int apply_unprivileged(struct identity *id)
@@ -392,7 +436,7 @@ static int apply_unprivileged(struct identity *id)
 	/* The runtime chose them (Kubernetes adds fsGroup and supplementalGroups). */
 	if (ngroups > 0)
 		log_info("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
-	return verify(id, false, false);
+	return verify(id, false, NULL, 0);
 }
 
 int identity_apply(struct identity *id)

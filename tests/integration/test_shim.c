@@ -1201,7 +1201,8 @@ static void root_target_with_every_capability_dropped_runs(void **state)
 
 /* Docker, Podman and containerd give a root start supplementary groups [0]:
  * with every capability dropped, SHIM_USER=0 keeps that group (it is its gid)
- * instead of asking for CAP_SETGID; any other group is still refused. */
+ * instead of asking for CAP_SETGID; other groups are the runtime's and stay
+ * too (issue 21: before, they were refused). */
 static void root_target_keeps_group_0_with_every_capability_dropped(void **state)
 {
 	(void)state;
@@ -1220,10 +1221,58 @@ static void root_target_keeps_group_0_with_every_capability_dropped(void **state
 	assert_non_null(strstr(r.out, "NoNewPrivs:\t1\n"));
 	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=0,5", "--bounding-set=-all", "--inh-caps=-all", "--",
 			   (char *)shim, (char *)probe, "status"),
-		      ENV("SHIM_USER=0"), &r);
+		      ENV("SHIM_USER=0", "SHIM_LOG_LEVEL=info"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "Groups:\t0 5 ") || has_line(r.out, "Groups:\t0 5"));
+	assert_non_null(strstr(r.err, "identity: supplementary groups kept: 0, 5; dropped: none (0 is the target gid; "
+				      "dropping it needs CAP_SETGID)"));
+}
+
+/* fsGroup and supplementalGroups on a root start: the runtime's groups stay
+ * (a volume chowned to fsGroup stays writable for node), all but 0, and an
+ * info line says which were dropped (issue 21). */
+static void root_start_keeps_the_runtimes_groups_but_0(void **state)
+{
+	(void)state;
+	struct result r;
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=2000", "--", (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_LOG_LEVEL=info"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "Groups:\t2000 ") || has_line(r.out, "Groups:\t2000"));
+	assert_non_null(strstr(r.out, "Uid:\t65532\t65532\t65532\t65532\n"));
+	assert_non_null(strstr(r.err, "shim: info: identity: supplementary groups kept: 2000; dropped: none\n"));
+	/* Kubernetes' root start: the gid 0 group, fsGroup, supplementalGroups. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=0,2000,3000", "--", (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_LOG_LEVEL=info"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "Groups:\t2000 3000 ") || has_line(r.out, "Groups:\t2000 3000"));
+	assert_non_null(strstr(r.err, "identity: supplementary groups kept: 2000, 3000; dropped: 0 (root's group)\n"));
+	/* Quiet at the default level. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=0,2000", "--", (char *)shim, (char *)probe, "status"), NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	/* Dropping 0 needs CAP_SETGID even when the gid is already the target's. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--regid=65532", "--groups=0,2000", "--bounding-set=-all,+setuid,+setpcap",
+			   "--inh-caps=-all", "--", (char *)shim, (char *)probe, "status"),
+		      NULL, &r);
 	assert_int_equal(r.status, 77);
 	assert_string_equal(r.out, "");
-	assert_non_null(strstr(r.err, "started as root without CAP_SETGID"));
+	assert_non_null(strstr(r.err, "identity: started as root without CAP_SETGID, which running as 65532:65532 needs"));
+	/* More groups than the shim handles: refused, not cut short. */
+	char many[2048] = "--groups=1";
+	for (int g = 2; g <= 300; g++)
+		snprintf(many + strlen(many), sizeof many - strlen(many), ",%d", g);
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", many, "--", (char *)shim, (char *)probe, "status"), NULL, &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "started with 300 supplementary groups, more than the 256"));
+	/* Group 0 as the only group, as runtimes give root: none left. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--groups=0", "--", (char *)shim, (char *)probe, "status"), NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_dropped_to(r.out, "65532", "65532");
 }
 
 /* Decision: SETUID and SETGID but no SETPCAP. A non-root target runs with the
@@ -2418,6 +2467,7 @@ int main(void)
 		cmocka_unit_test(cap_drop_all_root_start_is_refused_with_remedies),
 		cmocka_unit_test(root_target_with_every_capability_dropped_runs),
 		cmocka_unit_test(root_target_keeps_group_0_with_every_capability_dropped),
+		cmocka_unit_test(root_start_keeps_the_runtimes_groups_but_0),
 		cmocka_unit_test(root_start_without_setpcap),
 		cmocka_unit_test(root_home_is_replaced_by_the_targets),
 		cmocka_unit_test(default_grace_ends_inside_dockers_stop_timeout),
