@@ -1724,7 +1724,7 @@ static const char *condition_script(const char *condition)
 		{ "ro-root", "mount --bind / / && mount -o remount,bind,ro / && exec \"$@\"" },
 		{ "no-etc", "mount -t tmpfs none /etc && exec \"$@\"" },
 		{ "fd3", "ulimit -n 3 && exec \"$@\"" },
-		{ "fd5", "ulimit -n 5 && exec \"$@\"" },
+		{ "fd4", "ulimit -n 4 && exec \"$@\"" },
 	};
 	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++)
 		if (!strcmp(condition, scripts[i].name))
@@ -1833,9 +1833,12 @@ static void bad_inputs_table(void **state)
 		if (want_exit == 0) {
 			assert_string_equal(r.out, "seccomp=2\n");
 		} else {
-			/* Nothing ran, so nothing ran unconfined; the error is one line. */
+			/* Nothing ran, so nothing ran unconfined; the error is one line,
+			 * which the usage follows for an unknown option (477d555). */
 			assert_string_equal(r.out, "");
-			assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+			const char *nl = strchr(r.err, '\n');
+			assert_true(nl == r.err + strlen(r.err) - 1 ||
+				    (want_exit == 64 && !strncmp(nl + 1, "usage: shim", 11)));
 		}
 		rows++;
 	}
