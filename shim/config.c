@@ -142,6 +142,7 @@ enum env_key {
 	ENV_GROUP,
 	ENV_FORWARD_USR1,
 	ENV_LEARN_FILE,
+	ENV_KEEP_NET_BIND_SERVICE,
 	ENV_COUNT,
 };
 
@@ -157,6 +158,7 @@ static const char *const env_names[ENV_COUNT] = {
 	[ENV_GROUP] = "SHIM_GROUP",
 	[ENV_FORWARD_USR1] = "SHIM_FORWARD_USR1",
 	[ENV_LEARN_FILE] = "SHIM_LEARN_FILE",
+	[ENV_KEEP_NET_BIND_SERVICE] = "SHIM_KEEP_NET_BIND_SERVICE",
 };
 
 #define MAX_SECONDS 86400ul
@@ -237,6 +239,10 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 		return 0;
 	case ENV_LEARN_FILE:
 		cfg->learn_file = v;
+		return 0;
+	case ENV_KEEP_NET_BIND_SERVICE:
+		if (parse_bool(v, &cfg->keep_net_bind_service))
+			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
 		return 0;
 	case ENV_COUNT:
 		break;

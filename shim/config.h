@@ -40,6 +40,7 @@ struct shim_config {
 	int stop_signal;
 	bool group;
 	bool forward_usr1;
+	bool keep_net_bind_service; /* the child keeps CAP_NET_BIND_SERVICE (ambient) */
 };
 
 #define SHIM_DEFAULT_USER "65532:65532"

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,38 +155,102 @@ static int cap_get(struct __user_cap_data_struct data[2])
 	return (int)syscall(SYS_capget, &hdr, data);
 }
 
-static int cap_clear_all(void)
+#define CAP_BIT(cap) (1ull << (cap))
+
+static uint64_t caps_permitted(const struct __user_cap_data_struct caps[2])
+{
+	return caps[0].permitted | (uint64_t)caps[1].permitted << 32;
+}
+
+/* Effective empty; permitted and inheritable KEEP (the capability kept for
+ * the child, which raises it as ambient before exec), else nothing. */
+static int cap_set_only(uint64_t keep)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 	memset(data, 0, sizeof data);
+	for (int i = 0; i < 2; i++)
+		data[i].permitted = data[i].inheritable = (uint32_t)(keep >> (32 * i));
 	return (int)syscall(SYS_capset, &hdr, data);
 }
 
-/* Whether any capability is left in the bounding set: reads up to the first
- * one held, or up to the kernel's last (PR_CAPBSET_READ fails past it). */
-static bool bounding_left(void)
+/* Whether the bounding set holds any capability outside KEEP: reads up to the
+ * first one, or up to the kernel's last (PR_CAPBSET_READ fails past it). */
+static bool bounding_beyond(uint64_t keep)
 {
 	for (int cap = 0; cap < 64; cap++) {
 		int in_bounding = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
 		if (in_bounding < 0)
 			return false;
-		if (in_bounding)
+		if (in_bounding && !(keep & CAP_BIT(cap)))
 			return true;
 	}
 	return false;
 }
 
-/* Drops every capability from the bounding set, up to the kernel's last
- * (EINVAL past it). Only called with CAP_SETPCAP, with which dropping one
- * already gone succeeds: no read first, half the prctl calls of a start. */
-static int drop_bounding(void)
+/* Drops every capability but KEEP from the bounding set, up to the kernel's
+ * last (EINVAL past it). Only called with CAP_SETPCAP, with which dropping
+ * one already gone succeeds: no read first, half the prctl calls of a start. */
+static int drop_bounding(uint64_t keep)
 {
 	for (int cap = 0; cap < 64; cap++) {
+		if (keep & CAP_BIT(cap))
+			continue;
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) == 0)
 			continue;
 		return errno == EINVAL && cap > 0 ? 0 : -1;
 	}
+	return 0;
+}
+
+static const char *const cap_names[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+	"LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+	"SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+	"MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+	"CHECKPOINT_RESTORE",
+};
+
+/* One info line naming the capabilities the runtime granted that the drop
+ * takes away: a runtime's --cap-add should not vanish without a word. */
+static void log_dropped_caps(uint64_t held, uint64_t keep)
+{
+	uint64_t dropped = held & ~keep;
+	if (!dropped || log_get_level() < LOG_LEVEL_INFO)
+		return;
+	char list[768];
+	size_t used = 0;
+	list[0] = '\0';
+	for (int cap = 0; cap < 64 && used < sizeof list; cap++) {
+		if (!(dropped & CAP_BIT(cap)))
+			continue;
+		int w = cap < (int)(sizeof cap_names / sizeof *cap_names)
+				? snprintf(list + used, sizeof list - used, "%sCAP_%s", used ? ", " : "", cap_names[cap])
+				: snprintf(list + used, sizeof list - used, "%scapability %d", used ? ", " : "", cap);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	log_info("identity: capabilities dropped: %s%s", list,
+		 dropped & CAP_BIT(CAP_NET_BIND_SERVICE)
+			 ? " (SHIM_KEEP_NET_BIND_SERVICE=true keeps CAP_NET_BIND_SERVICE for the child)"
+			 : "");
+}
+
+/* SHIM_KEEP_NET_BIND_SERVICE: what to keep, or exit 77 when the runtime did
+ * not grant it (there is nothing to keep, and a child that binds :80 would
+ * fail later and less clearly). */
+static int kept_caps(const struct identity *id, uint64_t held, uint64_t *keep)
+{
+	*keep = 0;
+	if (!id->keep_net_bind_service)
+		return 0;
+	if (!(held & CAP_BIT(CAP_NET_BIND_SERVICE))) {
+		log_error("identity: SHIM_KEEP_NET_BIND_SERVICE=true, but the runtime did not grant "
+			  "CAP_NET_BIND_SERVICE: add it (docker run --cap-add NET_BIND_SERVICE; Kubernetes "
+			  "capabilities.add on a root start) or unset SHIM_KEEP_NET_BIND_SERVICE");
+		return EXIT_IDENTITY;
+	}
+	*keep = CAP_BIT(CAP_NET_BIND_SERVICE);
 	return 0;
 }
 
@@ -242,8 +307,9 @@ static int verify_groups(const struct identity *id, const gid_t *want, int nwant
 }
 
 /* GROUPS (NULL: not checked, a non-root start keeps the runtime's) are the
- * supplementary groups the drop kept. */
-static int verify(const struct identity *id, bool require_empty_bounding, const gid_t *groups, int ngroups)
+ * supplementary groups the drop kept; KEEP the capabilities kept for the child. */
+static int verify(const struct identity *id, bool require_empty_bounding, const gid_t *groups, int ngroups,
+		  uint64_t keep)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
@@ -258,11 +324,14 @@ static int verify(const struct identity *id, bool require_empty_bounding, const 
 	if (cap_get(caps))
 		return fail("capget");
 	for (int i = 0; i < 2; i++)
-		if (caps[i].effective || caps[i].permitted || caps[i].inheritable)
+		if (caps[i].effective || caps[i].permitted != (uint32_t)(keep >> (32 * i)) ||
+		    caps[i].inheritable != (uint32_t)(keep >> (32 * i)))
 			return mismatch("effective, permitted or inheritable capabilities remain");
-	/* No ambient check of its own: the kernel keeps ambient within permitted and
-	 * inheritable (capabilities(7)), both just seen empty. */
-	if (bounding_left()) {
+	/* Ambient is the child's to raise: none in PID 1. Without KEEP the kernel
+	 * keeps it within permitted and inheritable, both just seen empty. */
+	if (keep && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_BIND_SERVICE, 0, 0) != 0)
+		return mismatch("an ambient capability is set in PID 1");
+	if (bounding_beyond(keep)) {
 		if (require_empty_bounding)
 			return mismatch("the capability bounding set is not empty");
 		log_info("identity: capability bounding set not empty and cannot be changed (no CAP_SETPCAP); "
@@ -343,9 +412,13 @@ static int apply_as_root(struct identity *id)
 	for (int i = 0; i < nstart; i++)
 		if (start[i] != 0)
 			kept[nkept++] = start[i];
+	uint64_t held = caps_permitted(caps), keep;
+	int rc = kept_caps(id, held, &keep);
+	if (rc)
+		return rc;
 	bool uids_change = ru != id->uid || eu != id->uid || su != id->uid;
 	bool gids_change = rg != id->gid || eg != id->gid || sg != id->gid;
-	bool bounding = bounding_left();
+	bool bounding = bounding_beyond(keep);
 	bool setpcap = has_cap(caps, CAP_SETPCAP);
 	/* Without CAP_SETPCAP the bounding set stays. For a non-root target that
 	 * is inert: with no_new_privs, exec grants nothing beyond the (empty)
@@ -366,10 +439,11 @@ static int apply_as_root(struct identity *id)
 		return fail("PR_GET_PDEATHSIG");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return fail("PR_SET_NO_NEW_PRIVS");
-	if (bounding && setpcap && drop_bounding())
+	if (bounding && setpcap && drop_bounding(keep))
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
+	log_dropped_caps(held, keep);
 	if (nstart > 0) {
 		char kept_text[256];
 		format_gids(kept_text, sizeof kept_text, keep_zero ? start : kept, keep_zero ? nstart : nkept);
@@ -381,16 +455,23 @@ static int apply_as_root(struct identity *id)
 		return fail("setgroups");
 	if (gids_change && setresgid(id->gid, id->gid, id->gid))
 		return fail("setresgid");
+	/* A kept capability survives the uid change only with keep-caps set
+	 * (permitted stays; effective is cleared); exec clears the flag. */
+	if (keep && uids_change && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		return fail("PR_SET_KEEPCAPS");
 	if (uids_change && setresuid(id->uid, id->uid, id->uid))
 		return fail("setresuid");
-	/* setresuid to non-zero already cleared these; a uid 0 target needs it. */
-	if (cap_clear_all())
+	if (keep && uids_change && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
+		return fail("PR_SET_KEEPCAPS");
+	/* setresuid to non-zero already cleared these (but for KEEP); a uid 0
+	 * target needs it. */
+	if (cap_set_only(keep))
 		return fail("capset");
 	/* A credential change clears the parent-death signal. */
 	if (pdeath && prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath, 0, 0, 0))
 		return fail("PR_SET_PDEATHSIG");
-	return keep_zero ? verify(id, setpcap || !bounding, start, nstart)
-			 : verify(id, setpcap || !bounding, kept, nkept);
+	return keep_zero ? verify(id, setpcap || !bounding, start, nstart, keep)
+			 : verify(id, setpcap || !bounding, kept, nkept, keep);
 }
 
 static int apply_unprivileged(struct identity *id)
@@ -400,12 +481,18 @@ static int apply_unprivileged(struct identity *id)
 	struct __user_cap_data_struct caps[2];
 	if (cap_get(caps))
 		return fail("capget");
+	/* Podman gives a non-root --user its --cap-add as ambient (so permitted). */
+	uint64_t held = caps_permitted(caps), keep;
+	int rc = kept_caps(id, held, &keep);
+	if (rc)
+		return rc;
 	/* Dropping the bounding set needs CAP_SETPCAP, so do it while we may. */
-	if (has_cap(caps, CAP_SETPCAP) && drop_bounding())
+	if (has_cap(caps, CAP_SETPCAP) && drop_bounding(keep))
 		return fail("dropping the capability bounding set");
 	if (clear_ambient())
 		return fail("clearing ambient capabilities");
-	if (cap_clear_all())
+	log_dropped_caps(held, keep);
+	if (cap_set_only(keep))
 		return fail("capset");
 
 	uid_t ru, eu, su;
@@ -436,7 +523,19 @@ static int apply_unprivileged(struct identity *id)
 	/* The runtime chose them (Kubernetes adds fsGroup and supplementalGroups). */
 	if (ngroups > 0)
 		log_info("identity: %d supplementary group(s) kept: dropping them needs a root start", ngroups);
-	return verify(id, false, NULL, 0);
+	return verify(id, false, NULL, 0, keep);
+}
+
+int identity_release(const struct identity *id)
+{
+	if (!id->keep_net_bind_service)
+		return 0;
+	struct __user_cap_data_struct caps[2];
+	if (cap_set_only(0) || cap_get(caps))
+		return fail("releasing CAP_NET_BIND_SERVICE");
+	if (caps[0].permitted || caps[1].permitted || caps[0].inheritable || caps[1].inheritable)
+		return mismatch("PID 1 still holds CAP_NET_BIND_SERVICE");
+	return 0;
 }
 
 int identity_apply(struct identity *id)

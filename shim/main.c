@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, home_unset || home_is_roots, &id)))
 		return rc;
 	bool replace_home = home_unset || (home_is_roots && id.uid != start_uid);
+	id.keep_net_bind_service = cfg.keep_net_bind_service;
 	struct filter_setup filter;
 	if ((rc = filter_prepare(cfg.seccomp, cfg.seccomp_mode, &filter)))
 		return rc;
@@ -237,6 +238,7 @@ int main(int argc, char **argv)
 		.path_entry = child_path.room,
 		.path_entry_size = child_path.room_size,
 		.path_slot = child_path.slot,
+		.ambient_net_bind_service = cfg.keep_net_bind_service,
 	};
 	/* A glibc build (the sanitizer one) restores masks through its own
 	 * sigprocmask inside NSS (getpwuid_r), which unblocks its reserved
@@ -254,6 +256,11 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	log_debug("started %s as pid %d (seccomp %s)", cfg.command[0], (int)child, filter.kind);
+	/* The child has raised it as ambient and exec'd: PID 1 lets go of it. */
+	if ((rc = identity_release(&id))) {
+		(void)kill(child, SIGKILL);
+		return rc;
+	}
 #ifndef SHIM_NO_PID1_FILTER
 	/* From here on PID 1 only waits, signals, reads its fds and writes stderr. */
 	if ((rc = filter_confine_pid1())) {

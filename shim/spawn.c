@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -26,7 +28,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-enum failure_stage { STAGE_NONE, STAGE_SETUP, STAGE_FILTER, STAGE_EXEC, STAGE_NOTFOUND };
+enum failure_stage { STAGE_NONE, STAGE_SETUP, STAGE_FILTER, STAGE_EXEC, STAGE_NOTFOUND, STAGE_IDENTITY };
 
 /* What the child leaves for PID 1 when it cannot exec. It is written to
  * memory the parent reads (shared: CLONE_VM, or a MAP_SHARED page in the
@@ -235,6 +237,10 @@ static int child_main(void *arg)
 	if (fallback_dir && extend_path(req, exe, fallback_dir))
 		report(fail, STAGE_SETUP, ENAMETOOLONG, "adding the fallback directory to PATH");
 
+	if (req->ambient_net_bind_service &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0))
+		report(fail, STAGE_IDENTITY, errno, "raising CAP_NET_BIND_SERVICE as ambient");
+
 	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
 		report(fail, STAGE_SETUP, errno, "restoring the signal mask");
 
@@ -360,6 +366,10 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	case STAGE_FILTER:
 		log_error("seccomp: %s: %s", f->what, strerror(f->err));
 		rc = EXIT_SECCOMP;
+		break;
+	case STAGE_IDENTITY:
+		log_error("identity: %s: %s", f->what, strerror(f->err));
+		rc = EXIT_IDENTITY;
 		break;
 	default:
 		log_error("child set-up: %s: %s", f->what, strerror(f->err));

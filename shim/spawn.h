@@ -23,6 +23,9 @@ struct spawn_request {
 	char *path_entry;
 	size_t path_entry_size;
 	size_t path_slot;
+	/* SHIM_KEEP_NET_BIND_SERVICE: raised as ambient before exec (PID 1 kept
+	 * it permitted and inheritable for this), so exec gives it to node. */
+	bool ambient_net_bind_service;
 };
 
 /* Starts the child. Returns 0 once it has exec'd, with its pid and, when the

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
@@ -368,7 +369,8 @@ int main(int argc, char **argv)
 		}
 		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 			if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Seccomp:", 8) || !strncmp(line, "CapEff:", 7) ||
-			    !strncmp(line, "NoNewPrivs:", 11))
+			    !strncmp(line, "CapPrm:", 7) || !strncmp(line, "CapInh:", 7) ||
+			    !strncmp(line, "CapAmb:", 7) || !strncmp(line, "NoNewPrivs:", 11))
 				puts(line);
 		return 0;
 	}
@@ -417,6 +419,17 @@ int main(int argc, char **argv)
 			if (fd >= 0)
 				close(fd);
 		}
+		return 0;
+	}
+	if (!strcmp(cmd, "bind") && argc > 2) {
+		/* A TCP listener on PORT of any address: below 1024 it needs
+		 * CAP_NET_BIND_SERVICE. */
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2])) };
+		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a))
+			printf("bind %s: %s\n", argv[2], strerror(errno));
+		else
+			printf("bind %s: ok\n", argv[2]);
 		return 0;
 	}
 	if (!strcmp(cmd, "getenv") && argc > 2) {

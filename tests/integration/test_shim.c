@@ -1296,6 +1296,86 @@ static void root_start_without_setpcap(void **state)
 	assert_non_null(strstr(r.err, "started as root without CAP_SETPCAP, which running as 0:0 needs"));
 }
 
+/* SHIM_KEEP_NET_BIND_SERVICE=true: the child keeps CAP_NET_BIND_SERVICE as
+ * ambient (bind(:80) works) and nothing else, no_new_privs still set; PID 1
+ * holds none; refused (77) where the runtime did not grant it; without it,
+ * the info line names what was dropped (issue 21). A new network namespace
+ * keeps port 80 free. */
+#define NEW_NET "/usr/bin/unshare", "--net", "--"
+#define NBS "0000000000000400"
+
+static void keep_net_bind_service_keeps_that_alone(void **state)
+{
+	(void)state;
+	struct result r;
+	run_in_pid_ns(ARGS(NEW_NET, (char *)shim, (char *)probe, "status"), ENV("SHIM_KEEP_NET_BIND_SERVICE=true"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Uid:\t65532\t65532\t65532\t65532\n"));
+	assert_non_null(strstr(r.out, "CapInh:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "CapPrm:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "CapEff:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "CapBnd:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "CapAmb:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "NoNewPrivs:\t1\n"));
+	assert_non_null(strstr(r.out, "Seccomp:\t2\n"));
+	assert_string_equal(r.err, "");
+	run_in_pid_ns(ARGS(NEW_NET, (char *)shim, (char *)probe, "bind", "80"), ENV("SHIM_KEEP_NET_BIND_SERVICE=true"), &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "bind 80: ok\n");
+	/* PID 1 let go of it once the child had it. */
+	run_in_pid_ns(ARGS((char *)shim, (char *)probe, "pid1"), ENV("SHIM_KEEP_NET_BIND_SERVICE=true"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "CapPrm:\t0000000000000000"));
+	assert_true(has_line(r.out, "CapInh:\t0000000000000000"));
+	assert_true(has_line(r.out, "CapAmb:\t0000000000000000"));
+
+	/* Without it: EACCES, and the info line says what went. */
+	run_in_pid_ns(ARGS(NEW_NET, (char *)shim, (char *)probe, "bind", "80"), ENV("SHIM_LOG_LEVEL=info"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "bind 80: Permission denied\n");
+	assert_non_null(strstr(r.err, "shim: info: identity: capabilities dropped: CAP_CHOWN, CAP_DAC_OVERRIDE, "));
+	assert_non_null(strstr(r.err, ", CAP_NET_BIND_SERVICE, "));
+	assert_non_null(strstr(r.err, " (SHIM_KEEP_NET_BIND_SERVICE=true keeps CAP_NET_BIND_SERVICE for the child)\n"));
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--bounding-set=-all,+setuid,+setgid,+setpcap,+net_raw", "--inh-caps=-all",
+			   "--", (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_LOG_LEVEL=info"), &r);
+	assert_non_null(strstr(r.err, "shim: info: identity: capabilities dropped: CAP_SETGID, CAP_SETUID, CAP_SETPCAP, "
+				      "CAP_NET_RAW\n"));
+
+	/* Not granted: refused before anything changes, one line. */
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--bounding-set=-all,+setuid,+setgid,+setpcap", "--inh-caps=-all", "--",
+			   (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_KEEP_NET_BIND_SERVICE=true"), &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+	assert_non_null(strstr(r.err, "SHIM_KEEP_NET_BIND_SERVICE=true, but the runtime did not grant CAP_NET_BIND_SERVICE"));
+	/* The chart's start has none to keep. */
+	run_as_1000(ENV("SHIM_KEEP_NET_BIND_SERVICE=1"), &r);
+	assert_int_equal(r.status, 77);
+	assert_string_equal(r.out, "");
+
+	/* Podman's non-root --cap-add: ambient from the runtime, kept as ambient. */
+	run_in_pid_ns(ARGS(NEW_NET, "/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups",
+			   "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--", (char *)shim,
+			   (char *)probe, "bind", "80"),
+		      ENV("SHIM_KEEP_NET_BIND_SERVICE=true"), &r);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "bind 80: ok\n");
+	/* Root without capabilities, but this one. */
+	run_in_pid_ns(ARGS(NEW_NET, (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_USER=0", "SHIM_KEEP_NET_BIND_SERVICE=true"), &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Uid:\t0\t0\t0\t0\n"));
+	assert_non_null(strstr(r.out, "CapPrm:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "CapBnd:\t" NBS "\n"));
+	assert_non_null(strstr(r.out, "NoNewPrivs:\t1\n"));
+}
+
 /* Runtimes set HOME=/root for a root image user: after the drop it must be the target's. */
 static void root_home_is_replaced_by_the_targets(void **state)
 {
@@ -2473,6 +2553,7 @@ int main(void)
 		cmocka_unit_test(root_start_keeps_the_runtimes_groups_but_0),
 		cmocka_unit_test(root_start_without_setpcap),
 		cmocka_unit_test(root_home_is_replaced_by_the_targets),
+		cmocka_unit_test(keep_net_bind_service_keeps_that_alone),
 		cmocka_unit_test(default_grace_ends_inside_dockers_stop_timeout),
 		cmocka_unit_test(help_goes_to_stdout_usage_errors_to_stderr),
 		cmocka_unit_test(complain_mode_says_so_at_start),

@@ -124,7 +124,7 @@ static void environment_values_parse(void **state)
 	char *envp[] = { "SHIM_USER=1000:1000", "SHIM_SECCOMP=off", "SHIM_SECCOMP_MODE=complain",
 			 "SHIM_LOG_LEVEL=debug", "SHIM_FALLBACK_PATH=/a:/b", "SHIM_GRACE_SECONDS=3",
 			 "SHIM_STOP_TIMEOUT=7", "SHIM_STOP_SIGNAL=INT", "SHIM_GROUP=yes",
-			 "SHIM_FORWARD_USR1=on", NULL };
+			 "SHIM_FORWARD_USR1=on", "SHIM_KEEP_NET_BIND_SERVICE=1", NULL };
 	assert_int_equal(load(argv, envp, &cfg), 0);
 	assert_string_equal(cfg.user, "1000:1000");
 	assert_true(cfg.user_explicit);
@@ -137,6 +137,7 @@ static void environment_values_parse(void **state)
 	assert_int_equal(cfg.stop_signal, SIGINT);
 	assert_true(cfg.group);
 	assert_true(cfg.forward_usr1);
+	assert_true(cfg.keep_net_bind_service);
 	log_set_level(LOG_LEVEL_WARN);
 }
 
@@ -164,6 +165,8 @@ static struct {
 	{ "SHIM_STOP_SIGNAL=URG", "SHIM_STOP_SIGNAL=\"URG\"" },
 	{ "SHIM_GROUP=2", "SHIM_GROUP=\"2\"" },
 	{ "SHIM_FORWARD_USR1=TRUE", "SHIM_FORWARD_USR1=\"TRUE\"" },
+	{ "SHIM_KEEP_NET_BIND_SERVICE=", "SHIM_KEEP_NET_BIND_SERVICE=\"\": empty value" },
+	{ "SHIM_KEEP_NET_BIND_SERVICE=enabled", "SHIM_KEEP_NET_BIND_SERVICE=\"enabled\": expected true/false" },
 	{ "SHIM_SECCOMP_MODE=audit", "SHIM_SECCOMP_MODE=\"audit\"" },
 	{ "SHIM_FALLBACK_PATH=nodejs/bin", "SHIM_FALLBACK_PATH=\"nodejs/bin\"" },
 	{ "SHIM_FALLBACK_PATH=/a:", "SHIM_FALLBACK_PATH=\"/a:\"" },
