@@ -69,33 +69,39 @@ static void keep_heap_mapped(void *volatile held[2])
 #endif
 }
 
-/* --check COMMAND: where the search would find it (as root, before the drop). */
-static const char *find_command(const struct shim_config *cfg, char *buf, size_t size)
-{
-	return path_find(cfg->command[0], cfg->path, cfg->fallback_path, buf, size, NULL) ? NULL : buf;
-}
-
 static const char *const mode_names[] = {
 	[SECCOMP_MODE_ENFORCE] = "enforce", [SECCOMP_MODE_COMPLAIN] = "complain", [SECCOMP_MODE_LEARN] = "learn",
 };
 
-/* Not inlined: its 4 KiB buffer in main's frame would cost every start a
- * page fault (stack probe) for a path only --check takes. */
-__attribute__((noinline)) static int check_summary(const struct shim_config *cfg, const struct identity *id,
+/* --check decides as the run does: the same identity drop (this process
+ * becomes the child's user; it runs nothing and exits), then the child's own
+ * command search with that user's rights. Not inlined: its 4 KiB buffer in
+ * main's frame would cost every start a page fault (stack probe) for a path
+ * only --check takes. */
+__attribute__((noinline)) static int check_summary(const struct shim_config *cfg, struct identity *id,
 						   const struct filter_setup *f)
 {
-	char found[4096];
-	const char *command = cfg->command ? find_command(cfg, found, sizeof found) : "";
-	if (!command) {
-		log_error("%s: not found in PATH (%s) or the fallback (%s)", cfg->command[0],
-			  cfg->path ? cfg->path : SHIM_DEFAULT_PATH, cfg->fallback_path);
-		return EXIT_NOTFOUND;
+	int rc = identity_apply(id);
+	if (rc)
+		return rc;
+	char found[4096] = "";
+	size_t fallback_dir = 0;
+	if (cfg->command) {
+		struct spawn_request req = {
+			.argv = cfg->command,
+			.path = cfg->path,
+			.fallback = cfg->fallback_path,
+			.ambient_net_bind_service = cfg->keep_net_bind_service,
+		};
+		if ((rc = spawn_check(&req, found, sizeof found, &fallback_dir)))
+			return rc;
 	}
-	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s\n",
+	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s%s%.*s%s\n",
 	       (unsigned)id->uid, (unsigned)id->gid, cfg->user_explicit ? "SHIM_USER" : "default",
 	       f->off ? "off" : cfg->seccomp, f->off ? "" : " ", f->off ? "" : f->kind,
 	       f->off ? 0u : f->prog.len, mode_names[cfg->seccomp_mode],
-	       cfg->fallback_path, cfg->command ? ", command " : "", command);
+	       cfg->fallback_path, cfg->command ? ", command " : "", found,
+	       fallback_dir ? " (PATH gains " : "", (int)fallback_dir, found, fallback_dir ? ")" : "");
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }
 

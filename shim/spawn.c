@@ -183,6 +183,17 @@ static int receive_fd(int sock)
 	return fd;
 }
 
+/* The command search the child makes before its filter; on failure, the
+ * stage and the name its message gives (the one execvp would report). */
+static int search(const struct spawn_request *req, char *exe, size_t size, size_t *fallback_dir, int *stage,
+		  const char **what)
+{
+	int err = path_find(req->argv[0], req->path, req->fallback, exe, size, fallback_dir);
+	*stage = err == ENOENT || err == ENOTDIR ? STAGE_NOTFOUND : STAGE_EXEC;
+	*what = err && (err == EACCES || path_error_is_final(err)) ? exe : req->argv[0];
+	return err;
+}
+
 /* envp[path_slot] = "PATH=" PATH ":" DIR, DIR being EXE's first DIR_LEN
  * bytes: appended, so PATH's own directories keep their precedence. */
 static int extend_path(const struct spawn_request *req, const char *exe, size_t dir_len)
@@ -225,13 +236,11 @@ static int child_main(void *arg)
 	 * does: the filter then sees one execve, not the search's attempts. */
 	char exe[4096];
 	size_t fallback_dir = 0;
-	int err = path_find(req->argv[0], req->path, req->fallback, exe, sizeof exe, &fallback_dir);
-	if (err == ENOENT || err == ENOTDIR)
-		report(fail, STAGE_NOTFOUND, err, req->argv[0]);
-	if (err && (err == EACCES || path_error_is_final(err)))
-		report(fail, STAGE_EXEC, err, exe);
+	int stage;
+	const char *what;
+	int err = search(req, exe, sizeof exe, &fallback_dir, &stage, &what);
 	if (err)
-		report(fail, STAGE_EXEC, err, req->argv[0]);
+		report(fail, stage, err, what);
 	/* Found through the fallback: node's own children (spawnSync("node"),
 	 * npm) search the same PATH, so it gains that directory. */
 	if (fallback_dir && extend_path(req, exe, fallback_dir))
@@ -269,6 +278,42 @@ static void log_not_found(const struct spawn_request *req)
 	log_error("%s: not found in PATH (%s) or the fallback (%s)", req->argv[0],
 		  req->path ? req->path : SHIM_DEFAULT_PATH "; PATH unset",
 		  req->fallback && *req->fallback ? req->fallback : "none");
+}
+
+/* The one line and the exit code for a child that could not exec. */
+static int log_failure(const struct spawn_request *req, int stage, int err, const char *what)
+{
+	switch (stage) {
+	case STAGE_NOTFOUND:
+		log_not_found(req);
+		return EXIT_NOTFOUND;
+	case STAGE_EXEC:
+		log_error("%s: cannot execute: %s", what, strerror(err));
+		return err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	case STAGE_FILTER:
+		log_error("seccomp: %s: %s", what, strerror(err));
+		return EXIT_SECCOMP;
+	case STAGE_IDENTITY:
+		log_error("identity: %s: %s", what, strerror(err));
+		return EXIT_IDENTITY;
+	default:
+		log_error("child set-up: %s: %s", what, strerror(err));
+		return EXIT_SYSTEM;
+	}
+}
+
+int spawn_check(const struct spawn_request *req, char *exe, size_t size, size_t *fallback_dir)
+{
+	int stage;
+	const char *what;
+	int err = search(req, exe, size, fallback_dir, &stage, &what);
+	if (!err && req->ambient_net_bind_service &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0)) {
+		err = errno;
+		stage = STAGE_IDENTITY;
+		what = "raising CAP_NET_BIND_SERVICE as ambient";
+	}
+	return err ? log_failure(req, stage, err, what) : 0;
 }
 
 int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_fd)
@@ -354,28 +399,7 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	f->what[sizeof f->what - 1] = '\0';
-	switch (f->stage) {
-	case STAGE_NOTFOUND:
-		log_not_found(req);
-		rc = EXIT_NOTFOUND;
-		break;
-	case STAGE_EXEC:
-		log_error("%s: cannot execute: %s", f->what, strerror(f->err));
-		rc = f->err == ENOENT || f->err == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
-		break;
-	case STAGE_FILTER:
-		log_error("seccomp: %s: %s", f->what, strerror(f->err));
-		rc = EXIT_SECCOMP;
-		break;
-	case STAGE_IDENTITY:
-		log_error("identity: %s: %s", f->what, strerror(f->err));
-		rc = EXIT_IDENTITY;
-		break;
-	default:
-		log_error("child set-up: %s: %s", f->what, strerror(f->err));
-		rc = EXIT_SYSTEM;
-		break;
-	}
+	rc = log_failure(req, f->stage, f->err, f->what);
 out:
 	if (sock[0] >= 0)
 		(void)close(sock[0]);

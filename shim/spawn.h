@@ -33,6 +33,14 @@ struct spawn_request {
  * one line and returns the exit code: 127, 126, EXIT_SECCOMP or EXIT_SYSTEM. */
 int spawn_child(const struct spawn_request *req, pid_t *pid, int *listener_fd);
 
+/* --check, after the same identity drop as the run: the child's command
+ * search and its ambient raise, with the messages and exit codes the run
+ * gives (127, 126, EXIT_IDENTITY). 0 with the command's path in exe and
+ * *fallback_dir as path_find sets it. Nothing is exec'd: what only exec
+ * shows (ENOEXEC, a missing interpreter) and the filter's install are not
+ * tried. */
+int spawn_check(const struct spawn_request *req, char *exe, size_t size, size_t *fallback_dir);
+
 /* Closes every descriptor from FIRST up: PID 1 keeps nothing the runtime
  * leaked to it (the CVE-2024-21626 class). close_range, else the fallback.
  * Returns 0, or -1 with errno. */

@@ -1675,6 +1675,94 @@ static void check_validates_and_runs_nothing(void **state)
 	assert_string_equal(r.out, "");
 }
 
+/* The error line: what the run and --check must agree on. */
+static const char *first_error(const char *err, char *buf, size_t size)
+{
+	const char *e = strstr(err, "shim: error: ");
+	snprintf(buf, size, "%.*s", e ? (int)strcspn(e, "\n") : 0, e ? e : "");
+	return buf;
+}
+
+/* Runs PREFIX... SHIM [--check] probe ARGS both ways: the same exit code
+ * and error line; --check runs nothing. Returns the run's code. */
+static int run_and_check(char *const prefix[], char **env_extra, const char *command, const char *arg)
+{
+	struct result run, check;
+	char *with[32], *without[32];
+	int n = 0;
+	for (; prefix[n]; n++)
+		with[n] = without[n] = prefix[n];
+	with[n] = without[n] = (char *)shim;
+	int w = n + 1, o = n + 1;
+	with[w++] = "--check";
+	with[w++] = without[o++] = (char *)command;
+	with[w++] = without[o++] = (char *)arg;
+	with[w] = without[o] = NULL;
+	run_in_pid_ns(without, env_extra, &run);
+	run_in_pid_ns(with, env_extra, &check);
+	char a[1024], b[1024];
+	print_message("%s: run %d %s| check %d %s%s", command, run.status, run.err, check.status, check.out, check.err);
+	assert_int_equal(check.status, run.status);
+	assert_string_equal(first_error(check.err, a, sizeof a), first_error(run.err, b, sizeof b));
+	if (check.status == 0)
+		assert_non_null(strstr(check.out, "shim: ok: "));
+	else
+		assert_string_equal(check.out, "");
+	return run.status;
+}
+
+/* --check decides as the run does, as the user the child will be (issue 21):
+ * it said ok for starts that then failed with 77 or 126. */
+static void check_decides_as_the_run_does(void **state)
+{
+	(void)state;
+	char *const root[] = { NULL };
+	char *const chart[] = { "/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "--inh-caps=-all",
+				"--bounding-set=-all", "--no-new-privs", "--", NULL };
+	char *const no_setuid[] = { "/usr/bin/setpriv", "--bounding-set=-all,+setgid,+setpcap", "--inh-caps=-all", "--",
+				    NULL };
+	/* SHIM_USER mismatch on a non-root start. */
+	assert_int_equal(run_and_check(chart, ENV("SHIM_USER=65532:65532"), probe, "status"), 77);
+	/* A root start without CAP_SETUID. */
+	assert_int_equal(run_and_check(no_setuid, NULL, probe, "status"), 77);
+	/* SHIM_KEEP_NET_BIND_SERVICE where there is none to keep. */
+	assert_int_equal(run_and_check(chart, ENV("SHIM_KEEP_NET_BIND_SERVICE=true"), probe, "status"), 77);
+	/* A command only root may read and execute: 126 for the child's user. */
+	char dir[] = "/tmp/shim-check-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	char rootonly[96], cmd[512], path_env[96];
+	snprintf(rootonly, sizeof rootonly, "%s/rootonly", dir);
+	snprintf(cmd, sizeof cmd, "cp %s %s && chmod 0700 %s", probe, rootonly, rootonly);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run_and_check(root, NULL, rootonly, "status"), 126);
+	snprintf(path_env, sizeof path_env, "PATH=%s", dir);
+	char *saved = base_env[0];
+	base_env[0] = path_env;
+	assert_int_equal(run_and_check(root, NULL, "rootonly", "status"), 126);
+	/* As root (SHIM_USER=0) it runs, and --check says so. */
+	assert_int_equal(run_and_check(root, ENV("SHIM_USER=0"), "rootonly", "status"), 0);
+	base_env[0] = saved;
+	/* The chart's start: ok, naming the user it adopts. */
+	assert_int_equal(run_and_check(chart, NULL, probe, "status"), 0);
+	struct result r;
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "--inh-caps=-all",
+			   "--bounding-set=-all", "--no-new-privs", "--", (char *)shim, "--check", (char *)probe),
+		      NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "shim: ok: user 1000:1000 (default)"));
+	/* Found through the fallback: the summary says PATH gains the directory. */
+	char fallback[128], want[160];
+	snprintf(fallback, sizeof fallback, "SHIM_FALLBACK_PATH=%s", dir);
+	assert_int_equal(chmod(rootonly, 0755), 0);
+	run_in_pid_ns(ARGS((char *)shim, "--check", "rootonly"), ENV(fallback), &r);
+	assert_int_equal(r.status, 0);
+	snprintf(want, sizeof want, ", command %s (PATH gains %s)\n", rootonly, dir);
+	assert_non_null(strstr(r.out, want));
+	unlink(rootonly);
+	rmdir(dir);
+}
+
 static void printed_profile_loads_back_to_the_same_bpf(void **state)
 {
 	(void)state;
@@ -2562,6 +2650,7 @@ int main(void)
 		cmocka_unit_test(complain_child_needs_only_the_bootstrap_calls),
 		cmocka_unit_test(broken_profiles_run_nothing),
 		cmocka_unit_test(check_validates_and_runs_nothing),
+		cmocka_unit_test(check_decides_as_the_run_does),
 		cmocka_unit_test(printed_profile_loads_back_to_the_same_bpf),
 		cmocka_unit_test(shipped_profiles_load_in_silence),
 		cmocka_unit_test(bad_inputs_table),
