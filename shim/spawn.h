@@ -30,7 +30,8 @@ struct spawn_request {
 
 /* Starts the child. Returns 0 once it has exec'd, with its pid and, when the
  * filter asked for a listener, the notification fd (else -1). Otherwise logs
- * one line and returns the exit code: 127, 126, EXIT_SECCOMP or EXIT_SYSTEM. */
+ * one line and returns the exit code: 127, 126, EXIT_SECCOMP, EXIT_IDENTITY
+ * (the ambient raise) or EXIT_SYSTEM. */
 int spawn_child(const struct spawn_request *req, pid_t *pid, int *listener_fd);
 
 /* --check, after the same identity drop as the run: the child's command
@@ -48,7 +49,7 @@ int spawn_close_fds_from(unsigned first);
 
 /* The fallback alone, for descriptors FIRST to LAST (exposed for tests):
  * the entries of /proc/self/fd, or without /proc every number up to the
- * descriptor limit. Returns 0, or -1 with errno. */
+ * hard RLIMIT_NOFILE. Returns 0, or -1 with errno. */
 int spawn_close_fds_fallback(unsigned first, unsigned last);
 
 #endif
