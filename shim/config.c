@@ -142,6 +142,7 @@ enum env_key {
 	ENV_GROUP,
 	ENV_FORWARD_USR1,
 	ENV_LEARN_FILE,
+	ENV_KEEP_NET_BIND_SERVICE,
 	ENV_COUNT,
 };
 
@@ -157,6 +158,7 @@ static const char *const env_names[ENV_COUNT] = {
 	[ENV_GROUP] = "SHIM_GROUP",
 	[ENV_FORWARD_USR1] = "SHIM_FORWARD_USR1",
 	[ENV_LEARN_FILE] = "SHIM_LEARN_FILE",
+	[ENV_KEEP_NET_BIND_SERVICE] = "SHIM_KEEP_NET_BIND_SERVICE",
 };
 
 #define MAX_SECONDS 86400ul
@@ -240,6 +242,10 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 		if (*v != '/')
 			return bad_value(name, v, "expected an absolute path (on a writable volume such as an emptyDir)");
 		cfg->learn_file = v;
+		return 0;
+	case ENV_KEEP_NET_BIND_SERVICE:
+		if (parse_bool(v, &cfg->keep_net_bind_service))
+			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
 		return 0;
 	case ENV_COUNT:
 		break;
@@ -405,23 +411,27 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	return 0;
 }
 
-char **config_child_env(char **envp, const char *home)
+char **config_child_env(char **envp, const char *home, struct child_path *path)
 {
 	size_t count = 0;
 	for (char **e = envp; e && *e; e++)
 		count++;
-	/* One block: the pointer array, then the HOME entry it may add. */
+	/* One block: the pointer array (HOME and PATH may each add an entry),
+	 * the HOME entry, then the room for PATH. */
 	size_t home_len = home ? strlen(home) : 0;
-	char **out = malloc((count + 2) * sizeof *out + home_len + 6);
+	size_t room = path ? path->room_size : 0;
+	char **out = malloc((count + 3) * sizeof *out + home_len + 6 + room);
 	if (!out)
 		return NULL;
-	char *home_entry = (char *)(out + count + 2);
-	size_t n = 0;
+	char *home_entry = (char *)(out + count + 3);
+	size_t n = 0, path_slot = (size_t)-1;
 	for (char **e = envp; e && *e; e++) {
 		if (is_setting(*e))
 			continue;
 		if (home && !strncmp(*e, "HOME=", 5))
 			continue; /* replaced below */
+		if (path_slot == (size_t)-1 && !strncmp(*e, "PATH=", 5))
+			path_slot = n; /* the one the shim searched (load_env takes the first) */
 		out[n++] = *e;
 	}
 	if (home) {
@@ -429,6 +439,10 @@ char **config_child_env(char **envp, const char *home)
 		memcpy(home_entry + 5, home, home_len + 1);
 		out[n++] = home_entry;
 	}
-	out[n] = NULL;
+	out[n] = out[n + 1] = NULL;
+	if (path) {
+		path->room = home_entry + home_len + 6;
+		path->slot = path_slot == (size_t)-1 ? n : path_slot;
+	}
 	return out;
 }

@@ -40,6 +40,7 @@ struct shim_config {
 	int stop_signal;
 	bool group;
 	bool forward_usr1;
+	bool keep_net_bind_service; /* the child keeps CAP_NET_BIND_SERVICE (ambient) */
 };
 
 #define SHIM_DEFAULT_USER "65532:65532"
@@ -51,10 +52,20 @@ struct shim_config {
  * a one-line error (EXIT_USAGE or EXIT_CONFIG). */
 int config_load(struct shim_config *cfg, int argc, char **argv, char **envp);
 
+/* Room for the PATH entry the child writes when it finds its command
+ * through the fallback (spawn.c): set room_size, config_child_env fills in
+ * the rest. */
+struct child_path {
+	size_t room_size;  /* in: bytes for "PATH=" PATH ":" DIR and the NUL */
+	char *room;        /* out: that many bytes inside the environment's block */
+	size_t slot;       /* out: index of the first PATH entry, else of the
+			    * terminating NULL, which another NULL follows */
+};
+
 /* The child's environment: envp without the shim's settings and, when home is
- * not NULL, with every HOME entry replaced by HOME=home. One allocation
- * (free() it); NULL on ENOMEM. */
-char **config_child_env(char **envp, const char *home);
+ * not NULL, with every HOME entry replaced by HOME=home; with path not NULL,
+ * room for a PATH entry (above). One allocation (free() it); NULL on ENOMEM. */
+char **config_child_env(char **envp, const char *home, struct child_path *path);
 
 /* Strict parsers, exposed for tests. Each returns 0 or -1. */
 int parse_decimal(const char *s, unsigned long max, unsigned long *out);

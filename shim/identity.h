@@ -19,6 +19,7 @@ struct identity {
 	uid_t uid;
 	gid_t gid;
 	bool explicit_user; /* SHIM_USER was set: a mismatch on a non-root start is an error */
+	bool keep_net_bind_service; /* SHIM_KEEP_NET_BIND_SERVICE: the child keeps it, as ambient */
 	char home[256];     /* from the target's passwd entry, else "/" */
 };
 
@@ -37,5 +38,9 @@ void identity_home_of(uid_t uid, char *buf, size_t size);
  * check the current identity against the target (which it may adopt, see
  * README). Then verifies every credential; returns 0 or EXIT_IDENTITY. */
 int identity_apply(struct identity *id);
+
+/* PID 1, once the child has it as ambient: lets go of the capability kept
+ * for it (keep_net_bind_service), so PID 1 holds none. 0 or EXIT_IDENTITY. */
+int identity_release(const struct identity *id);
 
 #endif

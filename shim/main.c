@@ -69,33 +69,39 @@ static void keep_heap_mapped(void *volatile held[2])
 #endif
 }
 
-/* --check COMMAND: where the search would find it (as root, before the drop). */
-static const char *find_command(const struct shim_config *cfg, char *buf, size_t size)
-{
-	return path_find(cfg->command[0], cfg->path, cfg->fallback_path, buf, size) ? NULL : buf;
-}
-
 static const char *const mode_names[] = {
 	[SECCOMP_MODE_ENFORCE] = "enforce", [SECCOMP_MODE_COMPLAIN] = "complain", [SECCOMP_MODE_LEARN] = "learn",
 };
 
-/* Not inlined: its 4 KiB buffer in main's frame would cost every start a
- * page fault (stack probe) for a path only --check takes. */
-__attribute__((noinline)) static int check_summary(const struct shim_config *cfg, const struct identity *id,
+/* --check decides as the run does: the same identity drop (this process
+ * becomes the child's user; it runs nothing and exits), then the child's own
+ * command search with that user's rights. Not inlined: its 4 KiB buffer in
+ * main's frame would cost every start a page fault (stack probe) for a path
+ * only --check takes. */
+__attribute__((noinline)) static int check_summary(const struct shim_config *cfg, struct identity *id,
 						   const struct filter_setup *f)
 {
-	char found[4096];
-	const char *command = cfg->command ? find_command(cfg, found, sizeof found) : "";
-	if (!command) {
-		log_error("%s: not found in PATH (%s) or the fallback (%s)", cfg->command[0],
-			  cfg->path ? cfg->path : SHIM_DEFAULT_PATH, cfg->fallback_path);
-		return EXIT_NOTFOUND;
+	int rc = identity_apply(id);
+	if (rc)
+		return rc;
+	char found[4096] = "";
+	size_t fallback_dir = 0;
+	if (cfg->command) {
+		struct spawn_request req = {
+			.argv = cfg->command,
+			.path = cfg->path,
+			.fallback = cfg->fallback_path,
+			.ambient_net_bind_service = cfg->keep_net_bind_service,
+		};
+		if ((rc = spawn_check(&req, found, sizeof found, &fallback_dir)))
+			return rc;
 	}
-	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s\n",
+	printf("shim: ok: user %u:%u (%s), seccomp %s%s%s (%u instructions, %s), fallback %s%s%s%s%.*s%s\n",
 	       (unsigned)id->uid, (unsigned)id->gid, cfg->user_explicit ? "SHIM_USER" : "default",
 	       f->off ? "off" : cfg->seccomp, f->off ? "" : " ", f->off ? "" : f->kind,
 	       f->off ? 0u : f->prog.len, mode_names[cfg->seccomp_mode],
-	       cfg->fallback_path, cfg->command ? ", command " : "", command);
+	       cfg->fallback_path, cfg->command ? ", command " : "", found,
+	       fallback_dir ? " (PATH gains " : "", (int)fallback_dir, found, fallback_dir ? ")" : "");
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }
 
@@ -130,6 +136,13 @@ int main(int argc, char **argv)
 	case ACTION_CHECK:
 		break;
 	}
+	/* PID 1 keeps nothing the runtime leaked (the CVE-2024-21626 class):
+	 * before anything opens, so only stdin, stdout and stderr stay. Not for
+	 * the profile tools above, whose files may be /dev/fd/N. */
+	if (spawn_close_fds_from(3)) {
+		log_error("closing inherited descriptors: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
 
 	/* On main's stack, which lives as long as the process: a static would
 	 * cost a page fault of its own. */
@@ -151,6 +164,7 @@ int main(int argc, char **argv)
 	if ((rc = identity_resolve(cfg.user, cfg.user_explicit, home_unset || home_is_roots, &id)))
 		return rc;
 	bool replace_home = home_unset || (home_is_roots && id.uid != start_uid);
+	id.keep_net_bind_service = cfg.keep_net_bind_service;
 	struct filter_setup filter;
 	if ((rc = filter_prepare(cfg.seccomp, cfg.seccomp_mode, &filter)))
 		return rc;
@@ -199,7 +213,11 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	char **child_env = config_child_env(environ, replace_home ? id.home : NULL);
+	/* Room for the PATH the child writes when the fallback finds its command. */
+	struct child_path child_path = {
+		.room_size = 5 + strlen(cfg.path ? cfg.path : SHIM_DEFAULT_PATH) + 1 + strlen(cfg.fallback_path) + 1,
+	};
+	char **child_env = config_child_env(environ, replace_home ? id.home : NULL, &child_path);
 	int sigfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (!child_env || sigfd < 0) {
 		log_error("%s: %s", child_env ? "signalfd" : "environment", strerror(errno));
@@ -223,6 +241,10 @@ int main(int argc, char **argv)
 		.foreground = isatty(STDIN_FILENO),
 		.filter = filter.off ? NULL : &filter.prog,
 		.filter_flags = filter.flags,
+		.path_entry = child_path.room,
+		.path_entry_size = child_path.room_size,
+		.path_slot = child_path.slot,
+		.ambient_net_bind_service = cfg.keep_net_bind_service,
 	};
 	/* A glibc build (the sanitizer one) restores masks through its own
 	 * sigprocmask inside NSS (getpwuid_r), which unblocks its reserved
@@ -240,6 +262,11 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	log_debug("started %s as pid %d (seccomp %s)", cfg.command[0], (int)child, filter.kind);
+	/* The child has raised it as ambient and exec'd: PID 1 lets go of it. */
+	if ((rc = identity_release(&id))) {
+		(void)kill(child, SIGKILL);
+		return rc;
+	}
 #ifndef SHIM_NO_PID1_FILTER
 	/* From here on PID 1 only waits, signals, reads its fds and writes stderr. */
 	if ((rc = filter_confine_pid1())) {

@@ -80,14 +80,20 @@ static int check_candidate(const char *candidate)
 	return access(candidate, X_OK) ? errno : 0;
 }
 
-int path_find(const char *name, const char *path, const char *fallback, char *buf, size_t size)
+int path_find(const char *name, const char *path, const char *fallback, char *buf, size_t size,
+	      size_t *fallback_dir)
 {
 	struct path_walk walk;
 	unsigned index = 0, denied = 0; /* 1 + the index of the first EACCES candidate */
 	int err = ENOENT;
+	if (fallback_dir)
+		*fallback_dir = 0;
 	path_walk_init(&walk, name, path, fallback);
 	for (; path_walk_next(&walk, buf, size); index++) {
 		err = check_candidate(buf);
+		/* The walk is still on the list it took BUF from; BUF is DIR/NAME. */
+		if (!err && fallback_dir && walk.list == 1 && !strchr(name, '/'))
+			*fallback_dir = strlen(buf) - walk.name_len - 1;
 		if (!err)
 			return 0;
 		if (err == EACCES && !denied)

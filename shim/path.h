@@ -34,7 +34,10 @@ int path_error_is_final(int err);
  * but cannot be executed in BUF (execvp's answer when it found only such
  * files); an error that stops execvp's search (path_error_is_final) with that
  * candidate in BUF; else the last candidate's error (ENOENT, ENOTDIR, ...; ENOENT
- * when there was no candidate): not found. No allocation. */
-int path_find(const char *name, const char *path, const char *fallback, char *buf, size_t size);
+ * when there was no candidate): not found. On success, *fallback_dir (when
+ * not NULL) is the length of the fallback directory the file was found in
+ * (BUF's prefix), 0 when PATH or a name with '/' found it. No allocation. */
+int path_find(const char *name, const char *path, const char *fallback, char *buf, size_t size,
+	      size_t *fallback_dir);
 
 #endif

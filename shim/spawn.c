@@ -2,13 +2,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -25,7 +28,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-enum failure_stage { STAGE_NONE, STAGE_SETUP, STAGE_FILTER, STAGE_EXEC, STAGE_NOTFOUND };
+enum failure_stage { STAGE_NONE, STAGE_SETUP, STAGE_FILTER, STAGE_EXEC, STAGE_NOTFOUND, STAGE_IDENTITY };
 
 /* What the child leaves for PID 1 when it cannot exec. It is written to
  * memory the parent reads (shared: CLONE_VM, or a MAP_SHARED page in the
@@ -68,6 +71,68 @@ static int mark_fds_cloexec(void)
 		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) && errno != EBADF)
 			return -1;
 	return 0;
+}
+
+/* getdents64's record (linux_dirent64, which no libc header declares). */
+struct dirent64_record {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Closes the descriptors /proc/self/fd lists from FIRST to LAST. procfs
+ * lists them by number, so closing some while reading goes on correctly. */
+static int close_listed_fds(unsigned first, unsigned last)
+{
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	char buf[2048] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (long at = 0; at < n;) {
+			const struct dirent64_record *d = (const void *)(buf + at);
+			at += d->reclen;
+			unsigned long fd = 0;
+			const char *p = d->name;
+			for (; *p >= '0' && *p <= '9' && fd <= UINT32_MAX; p++)
+				fd = fd * 10 + (unsigned long)(*p - '0');
+			if (p == d->name || *p || fd < first || fd > last || fd == (unsigned long)dir)
+				continue; /* ".", "..", out of range, or the listing itself */
+			/* Linux frees the number whatever close returns. */
+			(void)close((int)fd);
+		}
+	}
+	int err = n < 0 ? errno : 0;
+	(void)close(dir);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+int spawn_close_fds_fallback(unsigned first, unsigned last)
+{
+	if (close_listed_fds(first, last) == 0)
+		return 0;
+	/* No /proc (or no descriptor left to open it): every number up to the
+	 * hard limit, which is at or above any descriptor open, capped at
+	 * fs.nr_open's default. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	rlim_t max = rl.rlim_max > (1u << 20) ? (1u << 20) : rl.rlim_max;
+	for (rlim_t fd = first; fd < max && fd <= last; fd++)
+		(void)close((int)fd); /* EBADF for most: nothing to check */
+	return 0;
+}
+
+int spawn_close_fds_from(unsigned first)
+{
+	if (syscall(SYS_close_range, first, ~0u, 0u) == 0)
+		return 0;
+	/* Before Linux 5.9, or a runtime's profile that refuses close_range. */
+	return spawn_close_fds_fallback(first, ~0u);
 }
 
 static int send_fd(int sock, int fd)
@@ -118,6 +183,35 @@ static int receive_fd(int sock)
 	return fd;
 }
 
+/* The command search the child makes before its filter; on failure, the
+ * stage and the name its message gives (the one execvp would report). */
+static int search(const struct spawn_request *req, char *exe, size_t size, size_t *fallback_dir, int *stage,
+		  const char **what)
+{
+	int err = path_find(req->argv[0], req->path, req->fallback, exe, size, fallback_dir);
+	*stage = err == ENOENT || err == ENOTDIR ? STAGE_NOTFOUND : STAGE_EXEC;
+	*what = err && (err == EACCES || path_error_is_final(err)) ? exe : req->argv[0];
+	return err;
+}
+
+/* envp[path_slot] = "PATH=" PATH ":" DIR, DIR being EXE's first DIR_LEN
+ * bytes: appended, so PATH's own directories keep their precedence. */
+static int extend_path(const struct spawn_request *req, const char *exe, size_t dir_len)
+{
+	const char *path = req->path ? req->path : SHIM_DEFAULT_PATH;
+	size_t path_len = strlen(path);
+	if (!req->path_entry || 5 + path_len + 1 + dir_len + 1 > req->path_entry_size)
+		return -1;
+	char *e = req->path_entry;
+	memcpy(e, "PATH=", 5);
+	memcpy(e + 5, path, path_len);
+	e[5 + path_len] = ':';
+	memcpy(e + 6 + path_len, exe, dir_len);
+	e[6 + path_len + dir_len] = '\0';
+	req->envp[req->path_slot] = e;
+	return 0;
+}
+
 static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
@@ -141,13 +235,20 @@ static int child_main(void *arg)
 	/* The PATH and fallback search happens here, before the filter, as runc
 	 * does: the filter then sees one execve, not the search's attempts. */
 	char exe[4096];
-	int err = path_find(req->argv[0], req->path, req->fallback, exe, sizeof exe);
-	if (err == ENOENT || err == ENOTDIR)
-		report(fail, STAGE_NOTFOUND, err, req->argv[0]);
-	if (err && (err == EACCES || path_error_is_final(err)))
-		report(fail, STAGE_EXEC, err, exe);
+	size_t fallback_dir = 0;
+	int stage;
+	const char *what;
+	int err = search(req, exe, sizeof exe, &fallback_dir, &stage, &what);
 	if (err)
-		report(fail, STAGE_EXEC, err, req->argv[0]);
+		report(fail, stage, err, what);
+	/* Found through the fallback: node's own children (spawnSync("node"),
+	 * npm) search the same PATH, so it gains that directory. */
+	if (fallback_dir && extend_path(req, exe, fallback_dir))
+		report(fail, STAGE_SETUP, ENAMETOOLONG, "adding the fallback directory to PATH");
+
+	if (req->ambient_net_bind_service &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0))
+		report(fail, STAGE_IDENTITY, errno, "raising CAP_NET_BIND_SERVICE as ambient");
 
 	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
 		report(fail, STAGE_SETUP, errno, "restoring the signal mask");
@@ -177,6 +278,42 @@ static void log_not_found(const struct spawn_request *req)
 	log_error("%s: not found in PATH (%s) or the fallback (%s)", req->argv[0],
 		  req->path ? req->path : SHIM_DEFAULT_PATH "; PATH unset",
 		  req->fallback && *req->fallback ? req->fallback : "none");
+}
+
+/* The one line and the exit code for a child that could not exec. */
+static int log_failure(const struct spawn_request *req, int stage, int err, const char *what)
+{
+	switch (stage) {
+	case STAGE_NOTFOUND:
+		log_not_found(req);
+		return EXIT_NOTFOUND;
+	case STAGE_EXEC:
+		log_error("%s: cannot execute: %s", what, strerror(err));
+		return err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	case STAGE_FILTER:
+		log_error("seccomp: %s: %s", what, strerror(err));
+		return EXIT_SECCOMP;
+	case STAGE_IDENTITY:
+		log_error("identity: %s: %s", what, strerror(err));
+		return EXIT_IDENTITY;
+	default:
+		log_error("child set-up: %s: %s", what, strerror(err));
+		return EXIT_SYSTEM;
+	}
+}
+
+int spawn_check(const struct spawn_request *req, char *exe, size_t size, size_t *fallback_dir)
+{
+	int stage;
+	const char *what;
+	int err = search(req, exe, size, fallback_dir, &stage, &what);
+	if (!err && req->ambient_net_bind_service &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0)) {
+		err = errno;
+		stage = STAGE_IDENTITY;
+		what = "raising CAP_NET_BIND_SERVICE as ambient";
+	}
+	return err ? log_failure(req, stage, err, what) : 0;
 }
 
 int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_fd)
@@ -262,24 +399,7 @@ int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_f
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	f->what[sizeof f->what - 1] = '\0';
-	switch (f->stage) {
-	case STAGE_NOTFOUND:
-		log_not_found(req);
-		rc = EXIT_NOTFOUND;
-		break;
-	case STAGE_EXEC:
-		log_error("%s: cannot execute: %s", f->what, strerror(f->err));
-		rc = f->err == ENOENT || f->err == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
-		break;
-	case STAGE_FILTER:
-		log_error("seccomp: %s: %s", f->what, strerror(f->err));
-		rc = EXIT_SECCOMP;
-		break;
-	default:
-		log_error("child set-up: %s: %s", f->what, strerror(f->err));
-		rc = EXIT_SYSTEM;
-		break;
-	}
+	rc = log_failure(req, f->stage, f->err, f->what);
 out:
 	if (sock[0] >= 0)
 		(void)close(sock[0]);

@@ -34,12 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc == 0 && (cfg.command != argv + 1 || cfg.grace_seconds > 86400 || cfg.stop_timeout > 86400))
 		abort();
-	char **child = rc == 0 ? config_child_env(envp, "/home/x") : NULL;
+	char **child = rc == 0 ? config_child_env(envp, "/home/x", NULL) : NULL;
 	if (child) {
 		static const char *const settings[] = { "SHIM_USER=", "SHIM_SECCOMP=", "SHIM_SECCOMP_MODE=",
 							"SHIM_LOG_LEVEL=", "SHIM_FALLBACK_PATH=", "SHIM_GRACE_SECONDS=",
 							"SHIM_STOP_TIMEOUT=", "SHIM_STOP_SIGNAL=", "SHIM_GROUP=",
-							"SHIM_FORWARD_USR1=", NULL };
+							"SHIM_FORWARD_USR1=", "SHIM_KEEP_NET_BIND_SERVICE=", NULL };
 		/* No setting reaches the child (Kubernetes service links may). */
 		for (char **e = child; *e; e++)
 			for (const char *const *k = settings; *k; k++)

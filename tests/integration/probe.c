@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -369,7 +370,8 @@ int main(int argc, char **argv)
 		}
 		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 			if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Seccomp:", 8) || !strncmp(line, "CapEff:", 7) ||
-			    !strncmp(line, "NoNewPrivs:", 11))
+			    !strncmp(line, "CapPrm:", 7) || !strncmp(line, "CapInh:", 7) ||
+			    !strncmp(line, "CapAmb:", 7) || !strncmp(line, "NoNewPrivs:", 11))
 				puts(line);
 		return 0;
 	}
@@ -439,6 +441,37 @@ int main(int argc, char **argv)
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(sa_family_t)) || listen(fd, 1) || close(fd))
 			return 1;
+		return 0;
+	}
+	if (!strcmp(cmd, "bind") && argc > 2) {
+		/* A TCP listener on PORT of any address: below 1024 it needs
+		 * CAP_NET_BIND_SERVICE. */
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2])) };
+		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a))
+			printf("bind %s: %s\n", argv[2], strerror(errno));
+		else
+			printf("bind %s: ok\n", argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "getenv") && argc > 2) {
+		const char *v = getenv(argv[2]);
+		printf("%s%s%s\n", argv[2], v ? "=" : " unset", v ? v : "");
+		return 0;
+	}
+	if (!strcmp(cmd, "execvp") && argc > 2) {
+		/* What node's spawnSync(NAME) does: a child found through PATH. */
+		fflush(stdout);
+		pid_t p = fork();
+		if (p == 0) {
+			execvp(argv[2], argv + 2);
+			printf("execvp %s: %s\n", argv[2], strerror(errno));
+			_exit(127);
+		}
+		int st;
+		if (p < 0 || waitpid(p, &st, 0) != p)
+			return 2;
+		printf("execvp %s: exit %d\n", argv[2], WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		return 0;
 	}
 	if (!strcmp(cmd, "args")) {

@@ -124,7 +124,7 @@ static void environment_values_parse(void **state)
 	char *envp[] = { "SHIM_USER=1000:1000", "SHIM_SECCOMP=off", "SHIM_SECCOMP_MODE=complain",
 			 "SHIM_LOG_LEVEL=debug", "SHIM_FALLBACK_PATH=/a:/b", "SHIM_GRACE_SECONDS=3",
 			 "SHIM_STOP_TIMEOUT=7", "SHIM_STOP_SIGNAL=INT", "SHIM_GROUP=yes",
-			 "SHIM_FORWARD_USR1=on", NULL };
+			 "SHIM_FORWARD_USR1=on", "SHIM_KEEP_NET_BIND_SERVICE=1", NULL };
 	assert_int_equal(load(argv, envp, &cfg), 0);
 	assert_string_equal(cfg.user, "1000:1000");
 	assert_true(cfg.user_explicit);
@@ -137,6 +137,7 @@ static void environment_values_parse(void **state)
 	assert_int_equal(cfg.stop_signal, SIGINT);
 	assert_true(cfg.group);
 	assert_true(cfg.forward_usr1);
+	assert_true(cfg.keep_net_bind_service);
 	log_set_level(LOG_LEVEL_WARN);
 }
 
@@ -164,6 +165,8 @@ static struct {
 	{ "SHIM_STOP_SIGNAL=URG", "SHIM_STOP_SIGNAL=\"URG\"" },
 	{ "SHIM_GROUP=2", "SHIM_GROUP=\"2\"" },
 	{ "SHIM_FORWARD_USR1=TRUE", "SHIM_FORWARD_USR1=\"TRUE\"" },
+	{ "SHIM_KEEP_NET_BIND_SERVICE=", "SHIM_KEEP_NET_BIND_SERVICE=\"\": empty value" },
+	{ "SHIM_KEEP_NET_BIND_SERVICE=enabled", "SHIM_KEEP_NET_BIND_SERVICE=\"enabled\": expected true/false" },
 	{ "SHIM_SECCOMP_MODE=audit", "SHIM_SECCOMP_MODE=\"audit\"" },
 	{ "SHIM_FALLBACK_PATH=nodejs/bin", "SHIM_FALLBACK_PATH=\"nodejs/bin\"" },
 	{ "SHIM_FALLBACK_PATH=/a:", "SHIM_FALLBACK_PATH=\"/a:\"" },
@@ -197,7 +200,7 @@ static void learn_mode_needs_its_file_and_only_then(void **state)
 	char *bare[] = { "SHIM_SECCOMP_MODE=learn", "SHIM_LEARN_FILE=p.json", NULL };
 	assert_int_equal(load(argv, bare, &cfg), EXIT_CONFIG);
 	/* The child does not see it. */
-	char **env = config_child_env(ok, "/home");
+	char **env = config_child_env(ok, "/home", NULL);
 	assert_null(env[0] && strstr(env[0], "SHIM_") ? env[0] : NULL);
 	free(env);
 }
@@ -261,7 +264,7 @@ static void kubernetes_service_links_are_not_settings(void **state)
 			 "SHIM_API_PORT_8080_TCP_PROTO=tcp", NULL };
 	assert_int_equal(load(argv, envp, &cfg), 0);
 	/* They reach the child: the application may use them. */
-	char **out = config_child_env(envp, "/");
+	char **out = config_child_env(envp, "/", NULL);
 	int n = 0;
 	while (out[n])
 		n++;
@@ -280,7 +283,7 @@ static void child_env_drops_shim_vars_and_sets_home(void **state)
 {
 	(void)state;
 	char *envp[] = { "PATH=/bin", "SHIM_USER=1", "HOME=", "A=b", NULL };
-	char **out = config_child_env(envp, "/home/nonroot");
+	char **out = config_child_env(envp, "/home/nonroot", NULL);
 	assert_non_null(out);
 	assert_string_equal(out[0], "PATH=/bin");
 	assert_string_equal(out[1], "A=b");
@@ -289,17 +292,42 @@ static void child_env_drops_shim_vars_and_sets_home(void **state)
 	free(out);
 
 	char *keep[] = { "HOME=/x", "SHIM_GROUP=1", NULL };
-	out = config_child_env(keep, NULL);
+	out = config_child_env(keep, NULL, NULL);
 	assert_string_equal(out[0], "HOME=/x");
 	assert_null(out[1]);
 	free(out);
 
 	/* A root start's HOME=/root, replaced by the target's (main decides when). */
 	char *stale[] = { "HOME=/root", "A=b", "HOME=/root", NULL };
-	out = config_child_env(stale, "/home/nonroot");
+	out = config_child_env(stale, "/home/nonroot", NULL);
 	assert_string_equal(out[0], "A=b");
 	assert_string_equal(out[1], "HOME=/home/nonroot");
 	assert_null(out[2]);
+	free(out);
+}
+
+/* Room for the child's PATH entry (spawn.c writes it when the fallback found
+ * the command): the first PATH entry's slot, else the end, with a NULL after. */
+static void child_env_leaves_room_for_path(void **state)
+{
+	(void)state;
+	char *envp[] = { "A=b", "PATH=/bin", "PATH=/usr/bin", "SHIM_USER=1", NULL };
+	struct child_path path = { .room_size = 64 };
+	char **out = config_child_env(envp, "/h", &path);
+	assert_non_null(out);
+	assert_int_equal(path.slot, 1);
+	assert_string_equal(out[1], "PATH=/bin");
+	assert_string_equal(out[3], "HOME=/h");
+	assert_null(out[4]);
+	memset(path.room, 'x', path.room_size); /* inside the block: valgrind and ASan check */
+	free(out);
+
+	char *no_path[] = { "A=b", NULL };
+	out = config_child_env(no_path, NULL, &path);
+	assert_int_equal(path.slot, 1);
+	assert_null(out[1]);
+	assert_null(out[2]);
+	memset(path.room, 'x', path.room_size);
 	free(out);
 }
 
@@ -318,6 +346,7 @@ int main(void)
 		cmocka_unit_test(help_and_version_ignore_a_bad_environment),
 		cmocka_unit_test(kubernetes_service_links_are_not_settings),
 		cmocka_unit_test(child_env_drops_shim_vars_and_sets_home),
+		cmocka_unit_test(child_env_leaves_room_for_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,25 +116,47 @@ static void find_skips_what_execve_would_refuse(void **state)
 	char path[512], fallback[256], buf[256], want[128];
 	snprintf(path, sizeof path, "/nonexistent:%s/d1:%s/d2:%s/d3", tree, tree, tree);
 	snprintf(fallback, sizeof fallback, "%s/d4", tree);
-	assert_int_equal(path_find("node", path, fallback, buf, sizeof buf), 0);
+	assert_int_equal(path_find("node", path, fallback, buf, sizeof buf, NULL), 0);
 	snprintf(want, sizeof want, "%s/d4/node", tree);
 	assert_string_equal(buf, want);
 	/* Only refused candidates: EACCES naming the first, as execvp answers
 	 * (root passes access(X_OK) only with an execute bit, so this holds for it too). */
-	assert_int_equal(path_find("node", path, "", buf, sizeof buf), EACCES);
+	assert_int_equal(path_find("node", path, "", buf, sizeof buf, NULL), EACCES);
 	snprintf(want, sizeof want, "%s/d2/node", tree);
 	assert_string_equal(buf, want);
 	/* Nothing of that name: not found. */
-	assert_int_equal(path_find("node", "/nonexistent:/nonexistent2", "", buf, sizeof buf), ENOENT);
+	assert_int_equal(path_find("node", "/nonexistent:/nonexistent2", "", buf, sizeof buf, NULL), ENOENT);
 	/* A path component that is a file: ENOTDIR, also not found. */
 	snprintf(path, sizeof path, "%s/d4/node", tree);
-	assert_int_equal(path_find("x", path, "", buf, sizeof buf), ENOTDIR);
+	assert_int_equal(path_find("x", path, "", buf, sizeof buf, NULL), ENOTDIR);
 	/* A name with a slash is that file only. */
 	snprintf(path, sizeof path, "%s/d4/node", tree);
-	assert_int_equal(path_find(path, "/nonexistent", "", buf, sizeof buf), 0);
+	assert_int_equal(path_find(path, "/nonexistent", "", buf, sizeof buf, NULL), 0);
 	assert_string_equal(buf, path);
 	snprintf(path, sizeof path, "%s/d3/node", tree);
-	assert_int_equal(path_find(path, "", "", buf, sizeof buf), EACCES);
+	assert_int_equal(path_find(path, "", "", buf, sizeof buf, NULL), EACCES);
+	remove_tree();
+}
+
+/* Where it was found: the fallback directory's length, for the child's PATH
+ * (issue 21); 0 through PATH or for a name with '/'. */
+static void find_says_which_fallback_directory(void **state)
+{
+	(void)state;
+	make_tree();
+	char path[512], fallback[256], buf[256];
+	size_t dir = 99;
+	snprintf(path, sizeof path, "/nonexistent:%s/d1", tree);
+	snprintf(fallback, sizeof fallback, "/nonexistent/fb:%s/d4", tree);
+	assert_int_equal(path_find("node", path, fallback, buf, sizeof buf, &dir), 0);
+	assert_int_equal(dir, strlen(tree) + 3);
+	assert_memory_equal(buf, fallback + strlen("/nonexistent/fb:"), dir);
+	snprintf(path, sizeof path, "%s/d4", tree);
+	assert_int_equal(path_find("node", path, fallback, buf, sizeof buf, &dir), 0);
+	assert_int_equal(dir, 0);
+	snprintf(path, sizeof path, "%s/d4/node", tree);
+	assert_int_equal(path_find(path, "/nonexistent", fallback, buf, sizeof buf, &dir), 0);
+	assert_int_equal(dir, 0);
 	remove_tree();
 }
 
@@ -148,6 +170,7 @@ int main(void)
 		cmocka_unit_test(candidates_too_long_are_skipped),
 		cmocka_unit_test(errors_that_continue_the_search),
 		cmocka_unit_test(find_skips_what_execve_would_refuse),
+		cmocka_unit_test(find_says_which_fallback_directory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
