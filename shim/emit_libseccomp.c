@@ -206,11 +206,17 @@ static int deadline_start(const char *source, struct deadline *d)
 	sigaddset(&prof, SIGPROF);
 	struct itimerval t = { .it_value = { .tv_sec = COMPILE_CPU_SECONDS } };
 	if (sigaction(SIGPROF, &sa, &d->old)) {
-		log_error("seccomp profile %s: cannot arm the compile deadline: %s", source, strerror(errno));
+		log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(errno));
 		return -1;
 	}
-	if (sigprocmask(SIG_UNBLOCK, &prof, &d->mask) || setitimer(ITIMER_PROF, &t, NULL)) {
-		log_error("seccomp profile %s: cannot arm the compile deadline: %s", source, strerror(errno));
+	if (sigprocmask(SIG_UNBLOCK, &prof, &d->mask)) {
+		log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(errno));
+		(void)sigaction(SIGPROF, &d->old, NULL);
+		return -1;
+	}
+	if (setitimer(ITIMER_PROF, &t, NULL)) {
+		log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(errno));
+		(void)sigprocmask(SIG_SETMASK, &d->mask, NULL);
 		(void)sigaction(SIGPROF, &d->old, NULL);
 		return -1;
 	}
@@ -244,11 +250,12 @@ int emit_libseccomp(const struct ruleset *rs, const char *source, struct sock_fi
 		log_error("seccomp profile %s: libseccomp could not create a filter", source);
 		return -1;
 	}
+	/* Unarmed (a runtime's profile without setitimer) the compile runs as
+	 * it always did: the guard is against a libseccomp loop, not part of
+	 * the filter. */
 	struct deadline d;
-	int rc = deadline_start(source, &d);
-	bool armed = !rc;
-	if (!rc)
-		rc = build(rs, source, f);
+	bool armed = !deadline_start(source, &d);
+	int rc = build(rs, source, f);
 	size_t bytes = 0;
 	if (!rc) {
 		rc = seccomp_export_bpf_mem(f, NULL, &bytes);

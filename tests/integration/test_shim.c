@@ -1463,6 +1463,37 @@ static void help_goes_to_stdout_usage_errors_to_stderr(void **state)
 	assert_non_null(strstr(r.out, "usage: shim"));
 }
 
+/* A runtime profile without setitimer (a Localhost export made before the
+ * compile deadline existed): a JSON profile still loads, compiled without
+ * the deadline. The outer shim plays the runtime's filter. */
+static void a_json_profile_loads_where_setitimer_is_denied(void **state)
+{
+	(void)state;
+	static const char outer[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+				    "[\"setitimer\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}\n";
+	char path[] = "/tmp/shim-outer-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, outer, sizeof outer - 1), (ssize_t)(sizeof outer - 1));
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	char env[64], inner[96];
+	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", path);
+	/* The inner shim compiles a JSON profile (the outer does not pass its
+	 * SHIM_* settings on, so env(1) sets the inner's). */
+	assert_int_equal(system("cp seccomp/default.json /tmp/shim-inner.json && chmod 644 /tmp/shim-inner.json"), 0);
+	snprintf(inner, sizeof inner, "SHIM_SECCOMP=/tmp/shim-inner.json");
+	struct result r;
+	run_shim(true, ENV(env), ARGS("/usr/bin/env", inner, "SHIM_LOG_LEVEL=info", (char *)shim, (char *)probe, "seccomp"),
+		 &r, 30);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_true(has_line(r.out, "seccomp=2"));
+	assert_non_null(strstr(r.err, "compiling without a deadline"));
+	unlink(path);
+	unlink("/tmp/shim-inner.json");
+}
+
 /* A profile whose default kills: the child ends with SIGSYS (exit 159) and
  * PID 1 says why, with the remedy (issue 21). */
 static void a_seccomp_kill_is_named(void **state)
@@ -2798,6 +2829,7 @@ int main(void)
 		cmocka_unit_test(docker_profile_decides_i386_and_x32_calls_in_the_kernel),
 		cmocka_unit_test(overlapping_argument_rules_are_denied_as_libseccomp_denies),
 		cmocka_unit_test(a_seccomp_kill_is_named),
+		cmocka_unit_test(a_json_profile_loads_where_setitimer_is_denied),
 		cmocka_unit_test(a_profile_libseccomp_never_compiles_ends_with_its_error),
 		cmocka_unit_test(learned_node_profile_enforces_and_is_smaller),
 		cmocka_unit_test(learn_reports_calls_outside_the_base_and_keeps_enosys),
