@@ -1463,6 +1463,18 @@ static void help_goes_to_stdout_usage_errors_to_stderr(void **state)
 	assert_non_null(strstr(r.out, "usage: shim"));
 }
 
+/* JSON written to a new readable temporary file PATH (a mkstemp template);
+ * ENV receives SHIM_SECCOMP=PATH. */
+static void temp_profile(const char *json, char *path, char *env, size_t env_size)
+{
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	assert_int_equal(fchmod(fd, 0644), 0);
+	assert_int_equal(close(fd), 0);
+	snprintf(env, env_size, "SHIM_SECCOMP=%s", path);
+}
+
 /* A runtime profile without setitimer (a Localhost export made before the
  * compile deadline existed): a JSON profile still loads, compiled without
  * the deadline. The outer shim plays the runtime's filter. */
@@ -1471,14 +1483,8 @@ static void a_json_profile_loads_where_setitimer_is_denied(void **state)
 	(void)state;
 	static const char outer[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
 				    "[\"setitimer\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}\n";
-	char path[] = "/tmp/shim-outer-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, outer, sizeof outer - 1), (ssize_t)(sizeof outer - 1));
-	assert_int_equal(fchmod(fd, 0644), 0);
-	close(fd);
-	char env[64], inner[96];
-	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", path);
+	char path[] = "/tmp/shim-outer-XXXXXX", env[64], inner[96];
+	temp_profile(outer, path, env, sizeof env);
 	/* The inner shim compiles a JSON profile (the outer does not pass its
 	 * SHIM_* settings on, so env(1) sets the inner's). */
 	assert_int_equal(system("cp seccomp/default.json /tmp/shim-inner.json && chmod 644 /tmp/shim-inner.json"), 0);
@@ -1502,13 +1508,8 @@ static void a_seccomp_kill_is_named(void **state)
 	static const char json[] = "{\"defaultAction\":\"SCMP_ACT_KILL_PROCESS\",\"syscalls\":[{\"names\":"
 				   "[\"execve\",\"exit_group\",\"exit\",\"brk\",\"arch_prctl\",\"set_tid_address\","
 				   "\"close\"],\"action\":\"SCMP_ACT_ALLOW\"}]}\n";
-	char path[] = "/tmp/shim-kill-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, sizeof json - 1), (ssize_t)(sizeof json - 1));
-	close(fd);
-	char env[64];
-	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", path);
+	char path[] = "/tmp/shim-kill-XXXXXX", env[64];
+	temp_profile(json, path, env, sizeof env);
 	struct result r;
 	run_shim(true, ENV(env), ARGS((char *)probe, "socket"), &r, 20);
 	print_message("%s", r.err);
@@ -2262,17 +2263,12 @@ static void overlapping_argument_rules_are_denied_as_libseccomp_denies(void **st
 		"\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]},\n"
 		" {\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,\"args\":[{\"index\":1,"
 		"\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}\n";
-	char path[] = "/tmp/shim-overlap-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, sizeof json - 1), (ssize_t)(sizeof json - 1));
-	close(fd);
+	char path[] = "/tmp/shim-overlap-XXXXXX", json_env[64], bpf_env[] = "SHIM_SECCOMP=/tmp/shim-overlap.bpf";
+	temp_profile(json, path, json_env, sizeof json_env);
 	struct result r;
 	run_shim(false, NULL, ARGS("--compile-profile", path, "/tmp/shim-overlap.bpf"), &r, 20);
 	print_message("%s%s", r.out, r.err);
 	assert_int_equal(r.status, 0);
-	char json_env[64], bpf_env[] = "SHIM_SECCOMP=/tmp/shim-overlap.bpf";
-	snprintf(json_env, sizeof json_env, "SHIM_SECCOMP=%s", path);
 	char *settings[] = { json_env, bpf_env };
 	for (int i = 0; i < 2; i++) {
 		run_shim(true, ENV(settings[i]), ARGS((char *)probe, "socket"), &r, 20);
@@ -2298,13 +2294,8 @@ static void a_profile_libseccomp_never_compiles_ends_with_its_error(void **state
 		"\"op\":\"SCMP_CMP_NE\"},{\"index\":4,\"value\":7,\"op\":\"SCMP_CMP_NE\"}]},\n"
 		" {\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":1,\"value\":5,"
 		"\"op\":\"SCMP_CMP_NE\"},{\"index\":5,\"value\":9,\"op\":\"SCMP_CMP_EQ\"}]}]}\n";
-	char path[] = "/tmp/shim-loop-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, sizeof json - 1), (ssize_t)(sizeof json - 1));
-	close(fd);
-	char env[64];
-	snprintf(env, sizeof env, "SHIM_SECCOMP=%s", path);
+	char path[] = "/tmp/shim-loop-XXXXXX", env[64];
+	temp_profile(json, path, env, sizeof env);
 	struct result r;
 	run_shim(true, ENV(env), ARGS((char *)probe, "exit", "0"), &r, 60);
 	print_message("%s", r.err);
