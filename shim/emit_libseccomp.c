@@ -168,8 +168,8 @@ static int build(const struct ruleset *rs, const char *source, scmp_filter_ctx f
 /* libseccomp 2.6.0 never returns from seccomp_rule_add for some sets of
  * rules on one syscall that share a != or range condition (found by the
  * differential test; the smallest: a1 != 5 && a4 != 7, then a1 != 5 &&
- * a5 == 9). With every signal
- * blocked, a start would hang until the kubelet's KILL. A CPU-time deadline
+ * a5 == 9). With every signal blocked, a start would hang until the
+ * kubelet's KILL. A CPU-time deadline
  * ends it with the profile's error instead; the real compiles take
  * milliseconds (Docker's three architectures: about 30 ms). */
 #define COMPILE_CPU_SECONDS 5
@@ -205,22 +205,18 @@ static int deadline_start(const char *source, struct deadline *d)
 	sigemptyset(&prof);
 	sigaddset(&prof, SIGPROF);
 	struct itimerval t = { .it_value = { .tv_sec = COMPILE_CPU_SECONDS } };
-	if (sigaction(SIGPROF, &sa, &d->old)) {
-		log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(errno));
-		return -1;
-	}
-	if (sigprocmask(SIG_UNBLOCK, &prof, &d->mask)) {
-		log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(errno));
-		(void)sigaction(SIGPROF, &d->old, NULL);
-		return -1;
-	}
-	if (setitimer(ITIMER_PROF, &t, NULL)) {
-		log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(errno));
+	/* Each step undone in reverse when a later one fails. */
+	int step = 0;
+	if (!sigaction(SIGPROF, &sa, &d->old) && ++step && !sigprocmask(SIG_UNBLOCK, &prof, &d->mask) && ++step &&
+	    !setitimer(ITIMER_PROF, &t, NULL))
+		return 0;
+	int err = errno;
+	if (step >= 2)
 		(void)sigprocmask(SIG_SETMASK, &d->mask, NULL);
+	if (step >= 1)
 		(void)sigaction(SIGPROF, &d->old, NULL);
-		return -1;
-	}
-	return 0;
+	log_info("seccomp profile %s: compiling without a deadline: %s", source, strerror(err));
+	return -1;
 }
 
 static int deadline_stop(const char *source, const struct deadline *d)
