@@ -127,6 +127,25 @@ out:
 	return rc;
 }
 
+/* A Kubernetes object name: a DNS-1123 subdomain (dot-separated labels of
+ * lower-case letters, digits and '-', each starting and ending with a letter
+ * or digit; at most 253 characters in all). */
+static bool dns1123_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i], prev = i ? s[i - 1] : '.', next = i + 1 < n ? s[i + 1] : '.';
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (!alnum && c != '-' && c != '.')
+			return false;
+		if (c != '.' ? !alnum && (prev == '.' || next == '.') : prev == '.' || next == '.')
+			return false;
+	}
+	return true;
+}
+
 int export_profile(const char *format, const char *in, const char *name)
 {
 	bool spo = !strcmp(format, "spo");
@@ -136,6 +155,12 @@ int export_profile(const char *format, const char *in, const char *name)
 	}
 	if (spo != (name != NULL)) {
 		log_error("usage: shim --export-profile localhost IN.json | --export-profile spo IN.json NAME");
+		return EXIT_USAGE;
+	}
+	if (spo && !dns1123_subdomain(name)) {
+		log_error("--export-profile spo: NAME \"%.64s%s\" is not a Kubernetes object name: use at most 253 "
+			  "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+			  name, strlen(name) > 64 ? "..." : "");
 		return EXIT_USAGE;
 	}
 	size_t len = 0;
@@ -167,7 +192,8 @@ int export_profile(const char *format, const char *in, const char *name)
 	json_object *out = profile;
 	if (spo) {
 		/* The SeccompProfile CRD has no defaultErrnoRet (the runtime's
-		 * EPERM applies) and no flags. */
+		 * EPERM applies) and no flags. v1beta1: the version SPO 0.9 and
+		 * 1.x both serve (1.x also serves v1, which 0.9 does not know). */
 		json_object *v;
 		if (json_object_object_get_ex(profile, "defaultErrnoRet", &v))
 			log_warn("the SeccompProfile CRD has no defaultErrnoRet: calls outside the profile get EPERM "
@@ -176,7 +202,7 @@ int export_profile(const char *format, const char *in, const char *name)
 		json_object_object_del(profile, "flags");
 		out = json_object_new_object();
 		json_object *meta = json_object_new_object();
-		json_object_object_add(out, "apiVersion", json_object_new_string("security-profiles-operator.x-k8s.io/v1"));
+		json_object_object_add(out, "apiVersion", json_object_new_string("security-profiles-operator.x-k8s.io/v1beta1"));
 		json_object_object_add(out, "kind", json_object_new_string("SeccompProfile"));
 		json_object_object_add(meta, "name", json_object_new_string(name));
 		json_object_object_add(out, "metadata", meta);

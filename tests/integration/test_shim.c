@@ -2460,6 +2460,8 @@ static void learned_node_profile_enforces_and_is_smaller(void **state)
 	escape_list_is_denied_under(exported_env);
 	run_shim(false, NULL, ARGS("--export-profile", "spo", profile, "node-workload"), &r, 20);
 	assert_int_equal(r.status, 0);
+	/* The version SPO 0.9 and 1.x both serve (tests/k8s validates it against both CRDs). */
+	assert_non_null(strstr(r.out, "\"apiVersion\": \"security-profiles-operator.x-k8s.io/v1beta1\""));
 	assert_non_null(strstr(r.out, "\"kind\": \"SeccompProfile\""));
 	assert_non_null(strstr(r.out, "\"name\": \"node-workload\""));
 	assert_null(strstr(r.out, "defaultErrnoRet"));
