@@ -122,7 +122,8 @@ void config_usage(FILE *out)
 	static const char text[] =
 		"usage: shim [--help | --version | --check | --print-profile |\n"
 		"             --compile-profile IN.json OUT.bpf |\n"
-		"             --export-profile localhost|spo IN.json [NAME] | --] COMMAND [ARG...]\n"
+		"             --export-profile localhost|spo IN.json [NAME] |\n"
+		"             --learned [profile|review|localhost|spo NAME] | --] COMMAND [ARG...]\n"
 		"Runs COMMAND as a supervised child: drops privileges (SHIM_USER), applies a\n"
 		"seccomp profile (SHIM_SECCOMP), forwards signals and reaps zombies.\n"
 		"Configuration: SHIM_* environment variables; see the README.\n";
@@ -390,6 +391,15 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 			cfg->export_format = argv[2];
 			cfg->export_in = argv[3];
 			cfg->export_name = argc == 5 ? argv[4] : NULL;
+			return 0;
+		} else if (!strcmp(opt, "--learned")) {
+			if (argc > 4) {
+				log_error("usage: shim --learned [profile|review|localhost|spo NAME]");
+				return EXIT_USAGE;
+			}
+			cfg->action = ACTION_LEARNED;
+			cfg->export_format = argc > 2 ? argv[2] : "profile";
+			cfg->export_name = argc == 4 ? argv[3] : NULL;
 			return 0;
 		} else if (!strcmp(opt, "--check")) {
 			cfg->action = ACTION_CHECK;

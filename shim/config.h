@@ -14,6 +14,7 @@ enum shim_action {
 	ACTION_PRINT_PROFILE,
 	ACTION_COMPILE_PROFILE,
 	ACTION_EXPORT_PROFILE,
+	ACTION_LEARNED,
 };
 
 enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN, SECCOMP_MODE_LEARN };
@@ -23,7 +24,7 @@ struct shim_config {
 	char **command;           /* NULL-terminated, verbatim from argv */
 	const char *compile_in;   /* --compile-profile IN OUT */
 	const char *compile_out;
-	const char *export_format; /* --export-profile FORMAT IN [NAME] */
+	const char *export_format; /* --export-profile FORMAT IN [NAME], --learned [FORMAT [NAME]] */
 	const char *export_in;
 	const char *export_name;
 

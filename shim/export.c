@@ -158,7 +158,7 @@ int export_profile(const char *format, const char *in, const char *name)
 		return EXIT_USAGE;
 	}
 	if (spo && !dns1123_subdomain(name)) {
-		log_error("--export-profile spo: NAME \"%.64s%s\" is not a Kubernetes object name: use at most 253 "
+		log_error("spo: NAME \"%.64s%s\" is not a Kubernetes object name: use at most 253 "
 			  "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
 			  name, strlen(name) > 64 ? "..." : "");
 		return EXIT_USAGE;
@@ -219,4 +219,50 @@ int export_profile(const char *format, const char *in, const char *name)
 		return EXIT_SYSTEM;
 	}
 	return 0;
+}
+
+int export_learned(const char *what, const char *file, const char *name)
+{
+	bool review = !strcmp(what, "review");
+	if (!strcmp(what, "localhost") || !strcmp(what, "spo")) {
+		if (!file)
+			goto unset;
+		return export_profile(what, file, name);
+	}
+	if ((!review && strcmp(what, "profile")) || name) {
+		log_error("usage: shim --learned [profile|review|localhost|spo NAME]");
+		return EXIT_USAGE;
+	}
+	if (!file)
+		goto unset;
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s%s", file, review ? ".review.json" : "");
+	if (n < 0 || (size_t)n >= sizeof path) {
+		log_error("SHIM_LEARN_FILE=\"%s\": path too long", file);
+		return EXIT_CONFIG;
+	}
+	size_t len = 0;
+	char *data = filter_read_file(path, &len);
+	if (!data)
+		return EXIT_SECCOMP;
+	json_object *check = review ? json_tokener_parse(data) : effective_of(data, len, path);
+	if (!check) {
+		free(data);
+		if (review)
+			log_error("%s: not JSON (learn mode did not write it whole)", path);
+		return EXIT_SECCOMP;
+	}
+	json_object_put(check);
+	int ok = fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0;
+	int err = errno;
+	free(data);
+	if (!ok) {
+		log_error("writing %s to stdout: %s", path, strerror(err));
+		return EXIT_SYSTEM;
+	}
+	return 0;
+unset:
+	log_error("--learned: SHIM_LEARN_FILE is not set: run it in the learning container "
+		  "(kubectl exec POD -- /shim --learned), where learn mode set it");
+	return EXIT_CONFIG;
 }

@@ -11,4 +11,12 @@
  * 0, EXIT_USAGE or EXIT_SECCOMP. */
 int export_profile(const char *format, const char *in, const char *name);
 
+/* --learned [WHAT [NAME]]: what learn mode recorded in FILE (the process's
+ * own SHIM_LEARN_FILE, so `kubectl exec POD -- /shim --learned` needs no path
+ * and no shell) on stdout. WHAT "profile" (the default): the file's bytes as
+ * written, once they load as a profile (for a ConfigMap); "review": its review
+ * file; "localhost", "spo NAME": as --export-profile prints it.
+ * 0, EXIT_USAGE, EXIT_CONFIG (no SHIM_LEARN_FILE), EXIT_SECCOMP or EXIT_SYSTEM. */
+int export_learned(const char *what, const char *file, const char *name);
+
 #endif

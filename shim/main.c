@@ -132,6 +132,8 @@ int main(int argc, char **argv)
 		return filter_compile_file(cfg.compile_in, cfg.compile_out);
 	case ACTION_EXPORT_PROFILE:
 		return export_profile(cfg.export_format, cfg.export_in, cfg.export_name);
+	case ACTION_LEARNED:
+		return export_learned(cfg.export_format, cfg.learn_file, cfg.export_name);
 	case ACTION_RUN:
 	case ACTION_CHECK:
 		break;

@@ -2466,6 +2466,33 @@ static void learned_node_profile_enforces_and_is_smaller(void **state)
 	assert_non_null(strstr(r.out, "\"name\": \"node-workload\""));
 	assert_null(strstr(r.out, "defaultErrnoRet"));
 	assert_non_null(strstr(r.err, "no defaultErrnoRet"));
+	char *spo_out = strdup(r.out), *localhost_out = NULL;
+	assert_non_null(spo_out);
+
+	/* Retrieval without a shell (kubectl exec POD -- /shim --learned): the
+	 * container's own SHIM_LEARN_FILE names the file, no path is typed. */
+	char learned_env[160];
+	snprintf(learned_env, sizeof learned_env, "SHIM_LEARN_FILE=%s", profile);
+	run_shim(false, ENV("SHIM_SECCOMP_MODE=learn", learned_env), ARGS("--learned"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, read_file(profile)); /* byte for byte: the summary's sha256 applies */
+	assert_string_equal(r.err, "");
+	run_shim(false, ENV("SHIM_SECCOMP_MODE=learn", learned_env), ARGS("--learned", "review"), &r, 20);
+	assert_int_equal(r.status, 0);
+	char review_path[200];
+	snprintf(review_path, sizeof review_path, "%s.review.json", profile);
+	assert_string_equal(r.out, read_file(review_path));
+	run_shim(false, NULL, ARGS("--export-profile", "localhost", profile), &r, 20);
+	localhost_out = strdup(r.out);
+	assert_non_null(localhost_out);
+	run_shim(false, ENV("SHIM_SECCOMP_MODE=learn", learned_env), ARGS("--learned", "localhost"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, localhost_out);
+	run_shim(false, ENV("SHIM_SECCOMP_MODE=learn", learned_env), ARGS("--learned", "spo", "node-workload"), &r, 20);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, spo_out);
+	free(spo_out);
+	free(localhost_out);
 }
 
 static void learn_reports_calls_outside_the_base_and_keeps_enosys(void **state)
