@@ -13,7 +13,7 @@ say() { echo "test-deps: $*"; }
 . "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 need=()
-for pkg in util-linux libcmocka-dev valgrind clang libclang-rt-14-dev python3 python3-jsonschema make g++ nodejs; do
+for pkg in util-linux libcmocka-dev valgrind clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml make g++ nodejs; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 command -v node >/dev/null && command -v npm >/dev/null || need+=(npm)

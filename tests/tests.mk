@@ -99,6 +99,12 @@ test-deps:
 test-integration: $(B)/shim $(T)/probe $(T)/escape $(T)/integration test-deps
 	SHIM=$(B)/shim PROBE=$(T)/probe ESCAPE=$(T)/escape $(T)/integration
 
+# What an operator applies to a cluster (issue 23): SPO exports against SPO 0.9.1's and 1.0.0's CRDs, every
+# YAML block of README.md and examples/ against the Kubernetes schema (unknown fields rejected), the
+# OpenChoreo values overlays against the chart's values.schema.json (tests/k8s/run.sh; no root, no cluster).
+test-k8s: $(B)/shim test-deps
+	SHIM=$(B)/shim bash tests/k8s/run.sh
+
 # End-to-end: Dockerfile.example built by Docker, runc, a real Backstage backend (tests/e2e/).
 test-e2e: $(B)/shim
 	bash tests/e2e/run.sh
@@ -108,12 +114,12 @@ test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e
 
 # test-local: everything that runs on this machine alone; test-e2e and test-aarch64 are independent of it
 # (CI runs the three side by side after one shared build: .ci/run).
-test-local: all test-unit test-differential test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
+test-local: all test-unit test-differential test-deps test-k8s test-build test-repro test-unpriv test-minbase test-integration test-asan \
 	test-valgrind test-fuzz
 
 test: test-local test-e2e test-aarch64
 
-.PHONY: test test-local test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
+.PHONY: test test-local test-unit test-integration test-deps test-k8s test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)
