@@ -109,7 +109,7 @@ test-k8s: $(B)/shim test-deps
 test-e2e: $(B)/shim
 	bash tests/e2e/run.sh
 
-test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage: test-e2e-%: $(B)/shim
+test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-cri test-e2e-backstage: test-e2e-%: $(B)/shim
 	bash tests/e2e/run.sh $*
 
 # test-local: everything that runs on this machine alone; test-e2e and test-aarch64 are independent of it
@@ -119,7 +119,7 @@ test-local: all test-unit test-differential test-deps test-k8s test-build test-r
 
 test: test-local test-e2e test-aarch64
 
-.PHONY: test test-local test-unit test-integration test-deps test-k8s test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
+.PHONY: test test-local test-unit test-integration test-deps test-k8s test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-cri test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # End-to-end tests: docker.sh, runc.sh, podman-crun.sh, podman-runc.sh, containerd.sh (the runtime
-# matrix, matrix.sh, runs inside each of these five), backstage.sh in this order (or the parts named on the
+# matrix, matrix.sh, runs inside each of these five), cri.sh (pods through containerd's CRI plugin),
+# backstage.sh in this order (or the parts named on the
 # command line), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
 # Backstage boot times), and a last line "N passed, N failed"; exits non-zero if anything failed.
 # Needs root. Time limits (seconds) can be changed with E2E_LIMIT_DOCKER, E2E_LIMIT_RUNC,
-# E2E_LIMIT_MATRIX (each of podman-crun, podman-runc, containerd), E2E_LIMIT_BACKSTAGE; the defaults
-# add up to 85 minutes, well above what a fresh machine needs (the Docker part builds libseccomp in a
+# E2E_LIMIT_MATRIX (each of podman-crun, podman-runc, containerd), E2E_LIMIT_CRI, E2E_LIMIT_BACKSTAGE; the
+# defaults add up to 95 minutes, well above what a fresh machine needs (the Docker part builds libseccomp in a
 # container: slow on a loaded machine).
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
-[ "$#" -gt 0 ] && parts=("$@") || parts=(docker runc podman-crun podman-runc containerd backstage)
+[ "$#" -gt 0 ] && parts=("$@") || parts=(docker runc podman-crun podman-runc containerd cri backstage)
 
 limit_for() {
     case $1 in
@@ -17,6 +18,7 @@ limit_for() {
         runc) echo "${E2E_LIMIT_RUNC:-600}" ;;
         backstage) echo "${E2E_LIMIT_BACKSTAGE:-1200}" ;;
         podman-crun|podman-runc|containerd) echo "${E2E_LIMIT_MATRIX:-600}" ;;
+        cri) echo "${E2E_LIMIT_CRI:-600}" ;;
         *) echo 300 ;;
     esac
 }
