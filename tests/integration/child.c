@@ -31,9 +31,8 @@ void child_gets_the_signal_state_and_no_extra_fds(void **state)
 	(void)state;
 	struct result direct, shimmed;
 	/* The same PID namespace wrapper, without the shim. */
-	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child", (char *)probe, "status", NULL };
 	before_exec = block_and_ignore;
-	run_env(argv, base_env, &direct, 20);
+	run_in_pid_ns(ARGS((char *)probe, "status"), NULL, &direct);
 	before_exec = block_and_ignore;
 	run_shim(true, NULL, ARGS((char *)probe, "status"), &shimmed, 20);
 	assert_int_equal(shimmed.status, 0);
@@ -119,9 +118,7 @@ void terminal_makes_the_child_the_foreground_group(void **state)
 	/* A terminal (script(1) makes a pty): the child's group is its foreground. */
 	char cmd[8192];
 	snprintf(cmd, sizeof cmd, "%s %s tty", shim, probe);
-	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			 "/usr/bin/script", "-qec", cmd, "/dev/null", NULL };
-	run_env(argv, base_env, &r, 20);
+	run_in_pid_ns(ARGS("/usr/bin/script", "-qec", cmd, "/dev/null"), NULL, &r);
 	print_message("%s%s", r.out, r.err);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "foreground=1 leader=0"));
@@ -195,8 +192,7 @@ void fallback_directory_is_appended_to_the_childs_path(void **state)
 	assert_string_equal(r.out, want);
 	base_env[0] = saved;
 	/* PATH unset: the default the search used, then the directory. */
-	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child", (char *)shim, "probenode",
-			 "getenv", "PATH", NULL };
+	char *argv[] = { PID_NS, (char *)shim, "probenode", "getenv", "PATH", NULL };
 	char *envp[] = { fallback, base_env[2], NULL };
 	run_env(argv, envp, &r, 20);
 	snprintf(want, sizeof want, "PATH=/usr/local/bin:/bin:/usr/bin:%s\n", dir);

@@ -63,18 +63,16 @@ void root_start_with_only_setuid_setgid_setpcap(void **state)
 {
 	(void)state;
 	struct result r;
-	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			 "/usr/bin/setpriv", "--bounding-set=-all,+setuid,+setgid,+setpcap", "--inh-caps=-all", "--",
-			 (char *)shim, (char *)probe, "status", NULL };
-	run_env(argv, base_env, &r, 20);
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--bounding-set=-all,+setuid,+setgid,+setpcap", "--inh-caps=-all", "--",
+			   (char *)shim, (char *)probe, "status"),
+		      NULL, &r);
 	assert_int_equal(r.status, 0);
 	assert_dropped_to(r.out, "65532", "65532");
 	assert_true(has_line(r.out, "CapBnd:\t0000000000000000"));
 	/* Without CAP_SETUID the drop cannot happen: refused, nothing runs as root. */
-	char *no_setuid[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			      "/usr/bin/setpriv", "--bounding-set=-all,+setgid,+setpcap", "--inh-caps=-all", "--",
-			      (char *)shim, (char *)probe, "status", NULL };
-	run_env(no_setuid, base_env, &r, 20);
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--bounding-set=-all,+setgid,+setpcap", "--inh-caps=-all", "--",
+			   (char *)shim, (char *)probe, "status"),
+		      NULL, &r);
 	assert_int_equal(r.status, 77);
 	assert_string_equal(r.out, "");
 	assert_non_null(strstr(r.err, "identity: started as root without CAP_SETUID, which running as 65532:65532 needs"));
@@ -86,25 +84,17 @@ void ambient_capabilities_are_cleared(void **state)
 {
 	(void)state;
 	struct result r;
-	char *as_1000[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			    "/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups",
-			    "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--",
-			    (char *)shim, (char *)probe, "status", NULL };
-	run_env(as_1000, base_env, &r, 20);
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups",
+			   "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--", (char *)shim,
+			   (char *)probe, "status"),
+		      NULL, &r);
 	print_message("%s%s", r.out, r.err);
 	assert_int_equal(r.status, 0);
 	assert_dropped_to(r.out, "1000", "1000");
 
-	char *env_root[16];
-	int e = 0;
-	for (int i = 0; base_env[i]; i++)
-		env_root[e++] = base_env[i];
-	env_root[e++] = "SHIM_USER=0";
-	env_root[e] = NULL;
-	char *as_root[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			    "/usr/bin/setpriv", "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--",
-			    (char *)shim, (char *)probe, "status", NULL };
-	run_env(as_root, env_root, &r, 20);
+	run_in_pid_ns(ARGS("/usr/bin/setpriv", "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--",
+			   (char *)shim, (char *)probe, "status"),
+		      ENV("SHIM_USER=0"), &r);
 	print_message("%s%s", r.out, r.err);
 	assert_int_equal(r.status, 0);
 	assert_dropped_to(r.out, "0", "0");

@@ -99,8 +99,7 @@ void kill_phase_never_signals_a_reused_process_group(void **state)
 	(void)state;
 	struct result r;
 	new_record();
-	char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			 (char *)probe, "reuse-pgid", record, (char *)shim, (char *)probe, NULL };
+	char *argv[] = { PID_NS, (char *)probe, "reuse-pgid", record, (char *)shim, (char *)probe, NULL };
 	char *envp[] = { base_env[0], "SHIM_GRACE_SECONDS=1", "SHIM_LOG_LEVEL=debug", NULL };
 	run_env(argv, envp, &r, 30);
 	print_message("%s%s", r.out, r.err);

@@ -88,28 +88,38 @@ void run_env(char *const argv[], char *const envp[], struct result *r, int timeo
 /* Sanitizer settings pass through for the ASan build of the shim. */
 char *base_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=", NULL, NULL, NULL };
 
+/* Appends the NULL-terminated LIST to DST (N entries so far, room for SIZE);
+ * a list too long fails the test instead of overrunning. */
+static void append(char **dst, int *n, int size, char *const list[])
+{
+	for (int i = 0; list && list[i]; i++) {
+		assert_true(*n < size - 1);
+		dst[(*n)++] = list[i];
+	}
+	dst[*n] = NULL;
+}
+
+/* Runs [PID_NS] HEAD... TAIL... with base_env and then ENV_EXTRA: every
+ * run_shim and run_in_pid_ns. */
+static void run_words(bool pid_ns, char *const head[], char *const tail[], char **env_extra, struct result *r,
+		      int timeout)
+{
+	static char *const ns[] = { PID_NS, NULL };
+	char *argv[64], *envp[64];
+	int a = 0, e = 0;
+	if (pid_ns)
+		append(argv, &a, 64, ns);
+	append(argv, &a, 64, head);
+	append(argv, &a, 64, tail);
+	append(envp, &e, 64, base_env);
+	append(envp, &e, 64, env_extra);
+	run_env(argv, envp, r, timeout);
+}
+
 /* Runs argv (NULL-terminated, after the shim) with extra environment entries. */
 void run_shim(bool pid_ns, char **env_extra, char *const args[], struct result *r, int timeout)
 {
-	char *argv[64], *envp[64];
-	int a = 0, e = 0;
-	if (pid_ns) {
-		argv[a++] = "/usr/bin/unshare";
-		argv[a++] = "--pid";
-		argv[a++] = "--fork";
-		argv[a++] = "--mount-proc";
-		argv[a++] = "--kill-child";
-	}
-	argv[a++] = (char *)shim;
-	for (int i = 0; args[i]; i++)
-		argv[a++] = args[i];
-	argv[a] = NULL;
-	for (int i = 0; base_env[i]; i++)
-		envp[e++] = base_env[i];
-	for (int i = 0; env_extra && env_extra[i]; i++)
-		envp[e++] = env_extra[i];
-	envp[e] = NULL;
-	run_env(argv, envp, r, timeout);
+	run_words(pid_ns, ARGS((char *)shim), args, env_extra, r, timeout);
 }
 
 /* The shim's host pid: the child of `unshare`, or the direct child. */
@@ -216,37 +226,15 @@ char *setpriv_args(const char *uid, char *const rest[], char **argv)
 /* The chart's case: uid 1000, no capabilities, no_new_privs already set. */
 void run_as_1000(char **env_extra, struct result *r)
 {
-	char *argv[32], *envp[16];
-	int e = 0;
+	char *argv[32];
 	setpriv_args("1000", ARGS((char *)shim, (char *)probe, "status"), argv);
-	for (int i = 0; base_env[i]; i++)
-		envp[e++] = base_env[i];
-	for (int i = 0; env_extra && env_extra[i]; i++)
-		envp[e++] = env_extra[i];
-	envp[e] = NULL;
 	/* A PID namespace first, so the shim is PID 1 as in the pod. */
-	char *ns[40] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child" };
-	int n = 5;
-	for (int i = 0; argv[i]; i++)
-		ns[n++] = argv[i];
-	ns[n] = NULL;
-	run_env(ns, envp, r, 20);
+	run_in_pid_ns(argv, env_extra, r);
 }
 
 void run_in_pid_ns(char *const cmd[], char **env_extra, struct result *r)
 {
-	char *argv[40] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child" };
-	char *envp[16];
-	int a = 5, e = 0;
-	for (int i = 0; cmd[i]; i++)
-		argv[a++] = cmd[i];
-	argv[a] = NULL;
-	for (int i = 0; base_env[i]; i++)
-		envp[e++] = base_env[i];
-	for (int i = 0; env_extra && env_extra[i]; i++)
-		envp[e++] = env_extra[i];
-	envp[e] = NULL;
-	run_env(argv, envp, r, 20);
+	run_words(true, cmd, NULL, env_extra, r, 20);
 }
 
 /* JSON written to a new readable temporary file PATH (a mkstemp template);

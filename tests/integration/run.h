@@ -44,6 +44,9 @@ void run_env(char *const argv[], char *const envp[], struct result *r, int timeo
  * swap an entry, and puts it back. */
 extern char *base_env[5];
 
+/* A new PID namespace, with its own /proc, whose init is the command that follows. */
+#define PID_NS "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child"
+
 /* Runs argv (NULL-terminated, after the shim) with extra environment entries. */
 void run_shim(bool pid_ns, char **env_extra, char *const args[], struct result *r, int timeout);
 /* Runs CMD in a new PID namespace with base_env and extra entries (20 s). */
