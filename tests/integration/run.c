@@ -56,8 +56,10 @@ void run_env(char *const argv[], char *const envp[], struct result *r, int timeo
 	while (open_fds) {
 		int left = (int)((start + timeout - now()) * 1000);
 		if (left <= 0 || poll(p, 2, left) == 0) {
-			/* Said, so a hang reads as one and not as the status it leaves. */
-			print_message("run: %s still running after %d s: killed\n", argv[0], timeout);
+			/* Said, so a hang reads as one and not as the status it leaves
+			 * (the command may be gone, with a descendant holding the pipes). */
+			print_message("run: %s: stdout/stderr still open after %d s: KILLing its process group\n", argv[0],
+				      timeout);
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			break;
