@@ -4,7 +4,7 @@
 - README.md is at most 25,000 bytes (issue 24: an operator's first read).
 - Every relative link in README.md and docs/*.md names a file that exists, and every #anchor a heading
   of that file (GitHub's slugs).
-- Every fenced block of README.md says how it is checked, in an HTML comment on the line before it:
+- Every fenced block of README.md says how it is checked, in an HTML comment among those right above it:
     <!-- check: usage -->              the block is what `shim --help` prints first;
     <!-- check: run -->                a shell block run here (bash -eu, in a temporary directory,
                                        build/shim first in PATH as `shim`): it must exit 0;
@@ -62,10 +62,12 @@ def blocks(path):
         m = re.match(r"^(\s*)```(\S*)\s*$", lines[i])
         if m:
             indent, lang, start = m.group(1), m.group(2), i
-            marker = None
-            if i > 0:
-                c = re.match(r"^\s*<!--\s*check:\s*(.*?)\s*-->\s*$", lines[i - 1])
+            marker, j = None, i - 1
+            # the HTML comments right above the fence (other tests keep theirs there too)
+            while marker is None and j >= 0 and re.match(r"^\s*<!--.*-->\s*$", lines[j]):
+                c = re.match(r"^\s*<!--\s*check:\s*(.*?)\s*-->\s*$", lines[j])
                 marker = c.group(1) if c else None
+                j -= 1
             i += 1
             body = []
             while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
@@ -105,7 +107,7 @@ help_text = subprocess.run([SHIM, "--help"], capture_output=True, text=True, che
 for line, lang, marker, body in blocks(README):
     where = f"README.md:{line} ({lang or 'text'} block)"
     if marker is None:
-        fail(f"{where}: no <!-- check: ... --> comment on the line before it")
+        fail(f"{where}: no <!-- check: ... --> comment right above it")
     elif marker == "usage":
         if help_text.startswith(body):
             ok(f"{where}: is what shim --help prints first")
