@@ -93,10 +93,14 @@ test-unpriv: $(B)/shim $(B)/host.stamp
 test-minbase: $(B)/shim
 	bash tests/build/minbase.sh
 
+# The README and docs/: size, links, and how each of the README's blocks is checked (tests/docs/check.py).
+test-docs: $(B)/shim
+	python3 tests/docs/check.py . $(B)/shim
+
 # No root, no containers, no network: what a packager runs.
 check: test-unit test-build
 
-.PHONY: test-differential check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
+.PHONY: test-differential test-docs check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
@@ -112,7 +116,7 @@ test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e
 
 # test-local: everything that runs on this machine alone; test-e2e and test-aarch64 are independent of it
 # (CI runs the three side by side after one shared build: .ci/run).
-test-local: all test-unit test-differential test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
+test-local: all test-unit test-differential test-docs test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
 	test-valgrind test-fuzz
 
 test: test-local test-e2e test-aarch64
