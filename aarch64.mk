@@ -33,9 +33,9 @@ $(X)/musl-static-pie.specs: scripts/musl-specs.sh $(X)/deps.stamp
 	bash scripts/musl-specs.sh $(XMUSL)/lib/musl-gcc.specs >$@.tmp && mv $@.tmp $@
 
 $(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(XGEN)/learn_data.h $(XGEN)/export_data.h $(X)/deps.stamp \
-		$(X)/musl-static-pie.specs aarch64.mk Makefile
+		$(X)/musl-static-pie.specs $(B)/version aarch64.mk Makefile
 	aarch64-linux-gnu-gcc -mno-outline-atomics -specs=$(X)/musl-static-pie.specs $(X_CFLAGS) $(CFLAGS) \
-		-DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
+		-DSHIM_VERSION='"$(VERSION)"' -DSHIM_COMMIT='"$(COMMIT)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
 		-static-pie $(LINK_HARDEN) -o $@.debug $(SHIM_SRCS) $(X_LIBS)
 	aarch64-linux-gnu-strip --strip-all -R .comment -o $@.tmp $@.debug
 	mv $@.tmp $@

@@ -76,7 +76,11 @@ test-sbom: $(B)/shim.spdx.json
 test-install: $(B)/shim $(B)/shim.spdx.json
 	bash tests/build/install.sh
 
-test-build: test-hardening test-pins test-sbom test-install
+# The version: VERSION, CHANGELOG.md, --version, the SBOM, a build outside git.
+test-version: $(B)/shim $(B)/shim.spdx.json
+	bash tests/build/version.sh $(B)/shim $(B)/shim.spdx.json
+
+test-build: test-hardening test-pins test-sbom test-install test-version
 
 # Two clean builds compared byte for byte; the packager's unprivileged, offline builds.
 test-repro: $(B)/shim $(B)/shim.spdx.json
@@ -92,7 +96,7 @@ test-minbase: $(B)/shim
 # No root, no containers, no network: what a packager runs.
 check: test-unit test-build
 
-.PHONY: test-differential check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
+.PHONY: test-differential check test-hardening test-pins test-sbom test-install test-version test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
