@@ -23,9 +23,12 @@ ifeq ($(shell printf '%s\n' '$(VERSION)' | grep -xE '(0|[1-9][0-9]*)\.(0|[1-9][0
 $(error VERSION '$(VERSION)' is not a semantic version: the file VERSION must hold one line like 0.1.0)
 endif
 COMMIT := $(shell $(at_git_top) && git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
-SOURCE_DATE_EPOCH ?= $(shell $(at_git_top) && git log -1 --format=%ct 2>/dev/null || \
+# (An empty value counts as unset: a Dockerfile's `ARG SOURCE_DATE_EPOCH` given no value.)
+ifeq ($(strip $(SOURCE_DATE_EPOCH)),)
+override SOURCE_DATE_EPOCH := $(shell $(at_git_top) && git log -1 --format=%ct 2>/dev/null || \
 	{ d=$$(grep -om1 '^## .*[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' CHANGELOG.md 2>/dev/null | \
 	grep -o '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$$') && date -u -d "$$d" +%s; } || echo 0)
+endif
 export SOURCE_DATE_EPOCH
 MUSL_VERSION = $(shell sed -n 's/^MUSL_VERSION=//p' $(B)/deps.stamp 2>/dev/null)
 

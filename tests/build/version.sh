@@ -60,6 +60,9 @@ v=$(mk "$tmp" VERSION) c=$(mk "$tmp" COMMIT) e=$(env -u SOURCE_DATE_EPOCH make -
     fail "without git: version '$v', commit '$c', SOURCE_DATE_EPOCH '$e' (want $version, unknown, $day)"
 e=$(SOURCE_DATE_EPOCH=1234 make -s -C "$tmp" --no-print-directory print-SOURCE_DATE_EPOCH)
 [[ $e == 1234 ]] && pass "SOURCE_DATE_EPOCH from the environment wins ($e)" || fail "SOURCE_DATE_EPOCH from the environment: got '$e'"
+e2=$(SOURCE_DATE_EPOCH= make -s -C "$tmp" --no-print-directory print-SOURCE_DATE_EPOCH)
+[[ $e2 == "$(date -u -d "$day" +%s)" ]] && pass "an empty SOURCE_DATE_EPOCH (a Dockerfile ARG given no value) counts as unset ($e2)" ||
+    fail "an empty SOURCE_DATE_EPOCH: got '$e2'"
 echo 1.0 >"$tmp/VERSION"
 out=$(make -s -C "$tmp" --no-print-directory print-VERSION 2>&1)
 rc=$?
