@@ -8,7 +8,7 @@ XGEN := $(X)/gen
 XMUSL := $(X)/musl
 XCC := $(X)/bin/musl-gcc
 XT := $(X)/tests
-X_CFLAGS := $(WARN) $(HARDEN) $(SIZE) -I$(XMUSL)/include -I$(XGEN) -Ishim -Iseccomp
+X_CFLAGS := $(WARN) $(HARDEN) $(SIZE) $(REPRO) -I$(XMUSL)/include -I$(XGEN) -Ishim -Iseccomp
 X_LIBS := $(XMUSL)/lib/libseccomp.a $(XMUSL)/lib/libjson-c.a
 X_MUSL_VERSION = $(shell sed -n 's/^MUSL_VERSION=//p' $(X)/deps.stamp 2>/dev/null)
 
