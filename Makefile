@@ -3,6 +3,7 @@
 # make check   unit tests and the build checks: no root, no containers, no network
 # make test    every test: unit, integration, sanitizers, valgrind, fuzz smoke, build checks, end-to-end
 # make install installs build/shim and its notices under $(DESTDIR)$(PREFIX)
+# make release writes dist/: both static binaries, their SBOMs, the OCI image archive, SHA256SUMS
 # make bench   benchmarks; make fuzz fuzzes (FUZZ_SECONDS per target)
 # Honoured: CC (a musl compiler that can link -static-pie; default gcc with musl's specs),
 # CFLAGS, CPPFLAGS, LDFLAGS (added after the project's), PREFIX, DESTDIR, V=1, DEPS_PREFIX.
@@ -131,6 +132,25 @@ $(B)/shim.spdx.json: $(B)/shim scripts/sbom.sh deps.lock $(B)/version
 	$(say) SBOM $@
 	$(Q)bash scripts/sbom.sh $(B)/shim '$(VERSION)' '$(COMMIT)' >$@.tmp && mv $@.tmp $@
 
+# The aarch64 binary's SBOM: the Debian details from the host's stamp (same sources, checked by sbom.sh).
+$(X)/shim.spdx.json: $(X)/shim scripts/sbom.sh deps.lock $(B)/version
+	$(say) SBOM $@
+	$(Q)SBOM_STAMP=$(B)/deps.stamp bash scripts/sbom.sh $(X)/shim '$(VERSION)' '$(COMMIT)' >$@.tmp && mv $@.tmp $@
+
+# `make release`: dist/ (scripts/release.sh): both binaries, their SBOMs, the OCI archive of the
+# two-architecture image, SHA256SUMS. SOURCE_URL (the repository's URL, for the image's
+# org.opencontainers.image.source) defaults to git's remote origin; REVISION is the full commit hash.
+DIST := dist
+SOURCE_URL ?= $(shell $(at_git_top) && git remote get-url origin 2>/dev/null)
+REVISION ?= $(shell $(at_git_top) && git rev-parse HEAD 2>/dev/null)
+release: release-check $(B)/shim $(B)/shim.spdx.json $(X)/shim $(X)/shim.spdx.json
+	$(Q)bash scripts/release.sh $(DIST) '$(VERSION)' '$(COMMIT)' '$(REVISION)' '$(SOURCE_URL)' \
+		$(B)/shim $(B)/shim.spdx.json $(X)/shim $(X)/shim.spdx.json
+
+# The refusals first (a dirty tree, a tag that is not vVERSION, no source URL), before any build.
+release-check:
+	$(Q)bash scripts/release.sh --check '$(VERSION)' '$(COMMIT)' '$(REVISION)' '$(SOURCE_URL)'
+
 install: $(B)/shim $(B)/shim.spdx.json
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/shim $(DESTDIR)$(BINDIR)/shim
@@ -144,7 +164,7 @@ distclean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all install clean distclean FORCE
+.PHONY: all install release release-check clean distclean FORCE
 
 # Benchmarks against tini, dumb-init and catatonit, side by side (bench/README.md).
 # build/bench/filters: range vs libseccomp programs, from the shim's own profile code.
