@@ -115,9 +115,14 @@ test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e
 test-local: all test-unit test-differential test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
 	test-valgrind test-fuzz
 
-test: test-local test-e2e test-aarch64
+# make release and what an operator does with dist/ (tests/e2e/release.sh): checksums, two runs identical,
+# the OCI archive in Podman and (through skopeo) Docker, a COPY --from= build that runs. Root, containers.
+test-release: $(B)/shim $(B)/shim.spdx.json $(B)/aarch64/shim $(B)/aarch64/shim.spdx.json
+	bash tests/e2e/run.sh release
 
-.PHONY: test test-local test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
+test: test-local test-e2e test-aarch64 test-release
+
+.PHONY: test test-release test-local test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)
