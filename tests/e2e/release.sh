@@ -46,6 +46,10 @@ report $? "sha256sum -c SHA256SUMS fails on a binary with one byte changed"
 paths=$(cd "$A" && for f in shim-$VERSION-x86_64 shim-$VERSION-aarch64; do grep -caF "$REPO/" "$f"; done | tr '\n' ' ')
 [ "$paths" = "0 0 " ]
 report $? "neither binary holds this checkout's path $REPO/ (strings found: $paths)"
+for arch in x86_64 aarch64; do   # the SBOM checks of make test-sbom, on each release file
+    bash "$REPO/tests/build/sbom.sh" "$A/shim-$VERSION-$arch.spdx.json" "$A/shim-$VERSION-$arch" >"$E2E_TMP/sbom.log" 2>&1
+    report $? "shim-$VERSION-$arch.spdx.json: $(tail -n 1 "$E2E_TMP/sbom.log") (tests/build/sbom.sh: SPDX schema, the binary's sha256, pinned sources)"
+done
 echo "REPORT: release $VERSION (commit $COMMIT):"
 (cd "$A" && stat -c '  %n %s bytes' $files && sed 's/^/  /' SHA256SUMS)
 
