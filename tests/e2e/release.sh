@@ -132,7 +132,7 @@ done
 report $? "skopeo copy --all oci-archive:$OCI (no name) keeps both architectures (${n:-?} manifests) $(head -c 200 "$E2E_TMP/sk.err")"
 
 # A Dockerfile that takes the shim from the release image, and a static probe as the workload.
-mkdir -p "$E2E_TMP/ctx" && musl-gcc -O2 -static -o "$E2E_TMP/ctx/probe" "$REPO/tests/integration/probe.c"
+mkdir -p "$E2E_TMP/ctx" && musl-gcc -D_GNU_SOURCE -O2 -static -o "$E2E_TMP/ctx/probe" "$REPO/tests/integration/probe.c"
 report $? "static probe (tests/integration/probe.c) for the workload"
 copy_from_dockerfile() {   # IMAGE
     printf 'FROM scratch\nCOPY --from=%s /shim /shim\nCOPY probe /probe\nENTRYPOINT ["/shim"]\nCMD ["/probe", "status"]\n' "$1" \
