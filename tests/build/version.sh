@@ -5,6 +5,8 @@
 # "unknown" and the CHANGELOG's date instead of 1970; a VERSION that is not semantic stops make.
 #   version.sh BINARY SBOM
 set -uo pipefail
+# Its own makes, not the caller's: `make VERSION=... check` passes VERSION to sub-makes through these.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$ROOT/build/shim} sbom=${2:-$ROOT/build/shim.spdx.json}
 passed=0 failed=0
