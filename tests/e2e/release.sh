@@ -68,6 +68,12 @@ report $? "a dirty tree refused: $out"
 git clone -q --no-hardlinks "$REPO" "$E2E_TMP/clone" && git -C "$E2E_TMP/clone" tag v9.9.9 &&
     out=$(refused "HEAD is tagged v9.9.9 but VERSION says $VERSION" "$E2E_TMP/clone" SOURCE_URL="$URL")
 report $? "a tag on HEAD other than v$VERSION refused: $out"
+# Tagging the release changes nothing the build embeds: the same commit string, and the check passes.
+git -C "$E2E_TMP/clone" tag -d v9.9.9 >/dev/null && git -C "$E2E_TMP/clone" tag "v$VERSION" &&
+    make -s -C "$E2E_TMP/clone" --no-print-directory release-check SOURCE_URL="$URL" &&
+    [ "$(make -s -C "$E2E_TMP/clone" --no-print-directory print-COMMIT)" = "$COMMIT" ] &&
+    [ "$(make -s -C "$E2E_TMP/clone" --no-print-directory print-VERSION)" = "$VERSION" ]
+report $? "tagged v$VERSION: the release check passes, version and commit unchanged ($VERSION, $COMMIT)"
 rm -rf "$E2E_TMP/clone"
 
 # Reproducible: a second release from a copy at another path, relinking both binaries.
