@@ -80,7 +80,11 @@ test-sbom: $(B)/shim.spdx.json
 test-install: $(B)/shim $(B)/shim.spdx.json
 	bash tests/build/install.sh
 
-test-build: test-hardening test-pins test-sbom test-install
+# The version: VERSION, CHANGELOG.md, --version, the SBOM, a build outside git.
+test-version: $(B)/shim $(B)/shim.spdx.json
+	bash tests/build/version.sh $(B)/shim $(B)/shim.spdx.json
+
+test-build: test-hardening test-pins test-sbom test-install test-version
 
 # Two clean builds compared byte for byte; the packager's unprivileged, offline builds.
 test-repro: $(B)/shim $(B)/shim.spdx.json
@@ -100,7 +104,7 @@ test-docs: $(B)/shim
 # No root, no containers, no network: what a packager runs.
 check: test-unit test-build
 
-.PHONY: test-differential test-docs check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
+.PHONY: test-differential test-docs check test-hardening test-pins test-sbom test-install test-version test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
@@ -119,9 +123,14 @@ test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e
 test-local: all test-unit test-differential test-docs test-deps test-build test-repro test-unpriv test-minbase test-integration test-asan \
 	test-valgrind test-fuzz
 
-test: test-local test-e2e test-aarch64
+# make release and what an operator does with dist/ (tests/e2e/release.sh): checksums, two runs identical,
+# the OCI archive in Podman and (through skopeo) Docker, a COPY --from= build that runs. Root, containers.
+test-release: $(B)/shim $(B)/shim.spdx.json $(B)/aarch64/shim $(B)/aarch64/shim.spdx.json
+	bash tests/e2e/run.sh release
 
-.PHONY: test test-local test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
+test: test-local test-e2e test-aarch64 test-release
+
+.PHONY: test test-release test-local test-unit test-integration test-deps test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)

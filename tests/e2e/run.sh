@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests: docker.sh, runc.sh, podman-crun.sh, podman-runc.sh, containerd.sh (the runtime
 # matrix, matrix.sh, runs inside each of these five), backstage.sh in this order (or the parts named on the
-# command line), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
+# command line; `run.sh release` is `make test-release`), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
 # Backstage boot times), and a last line "N passed, N failed"; exits non-zero if anything failed.
 # Needs root. Time limits (seconds) can be changed with E2E_LIMIT_DOCKER, E2E_LIMIT_RUNC,
 # E2E_LIMIT_MATRIX (each of podman-crun, podman-runc, containerd), E2E_LIMIT_BACKSTAGE; the defaults
@@ -17,6 +17,7 @@ limit_for() {
         runc) echo "${E2E_LIMIT_RUNC:-600}" ;;
         backstage) echo "${E2E_LIMIT_BACKSTAGE:-1200}" ;;
         podman-crun|podman-runc|containerd) echo "${E2E_LIMIT_MATRIX:-600}" ;;
+        release) echo "${E2E_LIMIT_RELEASE:-1800}" ;;
         *) echo 300 ;;
     esac
 }
