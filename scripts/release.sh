@@ -4,6 +4,8 @@
 #   shim-VERSION-x86_64.spdx.json, ...-aarch64.spdx.json their SPDX SBOMs
 #   shim-VERSION-oci.tar                                one OCI image index (linux/amd64, linux/arm64) in an
 #                                                       OCI archive: /shim and /shim.spdx.json per image
+#   LICENSE, THIRD_PARTY_NOTICES.md                     the shim's licence; musl's, libseccomp's (LGPL-2.1: how
+#                                                       to relink) and json-c's, which the binaries contain
 #   SHA256SUMS                                          `sha256sum -c SHA256SUMS` checks the files above
 # Same inputs, same bytes (scripts/oci-image.py). Refuses, with one line each: a tree with uncommitted
 # changes, a tag on HEAD that is not vVERSION, a SOURCE_URL that is not a repository URL.
@@ -54,7 +56,8 @@ python3 "$ROOT/scripts/oci-image.py" "$tmp/shim-$version-oci.tar" --version "$ve
     --source "$source_url" --created "$epoch" \
     --image "amd64:$tmp/shim-$version-x86_64:$tmp/shim-$version-x86_64.spdx.json" \
     --image "arm64:$tmp/shim-$version-aarch64:$tmp/shim-$version-aarch64.spdx.json"
-(cd "$tmp" && LC_ALL=C sha256sum -- shim-* | LC_ALL=C sort -k2 >SHA256SUMS)
+install -m 0644 "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$tmp/"
+(cd "$tmp" && LC_ALL=C sha256sum -- shim-* LICENSE THIRD_PARTY_NOTICES.md | LC_ALL=C sort -k2 >SHA256SUMS)
 rm -rf "$dist"
 mv "$tmp" "$dist"
 (cd "$dist" && stat -c '%8s %n' * && cat SHA256SUMS)

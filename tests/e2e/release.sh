@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test-release` (issue 24): what `make release` writes and what an operator does with it.
-#  - make release into a temporary DIST: the six files, SHA256SUMS verifies (and catches a changed byte);
+#  - make release into a temporary DIST: the eight files, SHA256SUMS verifies (and catches a changed byte);
 #  - refusals before anything is built: a SOURCE_URL that is no URL, a dirty commit, a tag that is not
 #    vVERSION (in a local clone of HEAD);
 #  - reproducible: a second make release in a copy of the source at another path (no git, the commit
@@ -27,7 +27,7 @@ COMMIT=$(mk COMMIT) REVISION=$(git -C "$REPO" rev-parse HEAD) EPOCH=$(mk SOURCE_
 URL=https://shim.invalid/source
 A="$E2E_TMP/a"
 OCI="shim-$VERSION-oci.tar"
-files="SHA256SUMS shim-$VERSION-aarch64 shim-$VERSION-aarch64.spdx.json $OCI shim-$VERSION-x86_64 shim-$VERSION-x86_64.spdx.json"
+files="LICENSE SHA256SUMS THIRD_PARTY_NOTICES.md shim-$VERSION-aarch64 shim-$VERSION-aarch64.spdx.json $OCI shim-$VERSION-x86_64 shim-$VERSION-x86_64.spdx.json"
 
 log "make release DIST=$A"
 if ! make -C "$REPO" --no-print-directory release DIST="$A" SOURCE_URL="$URL" >"$E2E_TMP/release.log" 2>&1; then
@@ -37,8 +37,8 @@ fi
 got=$(cd "$A" && LC_ALL=C ls | LC_ALL=C sort -f | tr '\n' ' ')
 [ "$got" = "$(tr ' ' '\n' <<<"$files" | LC_ALL=C sort -f | tr '\n' ' ')" ]
 report $? "make release writes $files (got: $got)"
-(cd "$A" && sha256sum -c --strict SHA256SUMS) >"$E2E_TMP/sums.log" 2>&1 && [ "$(grep -c ': OK$' "$E2E_TMP/sums.log")" = 5 ]
-report $? "sha256sum -c SHA256SUMS: 5 files OK"
+(cd "$A" && sha256sum -c --strict SHA256SUMS) >"$E2E_TMP/sums.log" 2>&1 && [ "$(grep -c ': OK$' "$E2E_TMP/sums.log")" = 7 ]
+report $? "sha256sum -c SHA256SUMS: 7 files OK"
 cp -a "$A" "$E2E_TMP/tampered" && printf '\1' | dd of="$E2E_TMP/tampered/shim-$VERSION-x86_64" bs=1 seek=1000 conv=notrunc 2>/dev/null
 ! (cd "$E2E_TMP/tampered" && sha256sum -c --quiet SHA256SUMS) >/dev/null 2>&1
 report $? "sha256sum -c SHA256SUMS fails on a binary with one byte changed"
@@ -90,7 +90,7 @@ if timeout 1500 make -C "$src" --no-print-directory release DIST="$E2E_TMP/b" DE
     grep -q 'CCLD     build/shim' "$E2E_TMP/release-b.log" && grep -q 'aarch64-linux-gnu-gcc' "$E2E_TMP/release-b.log"; then
     pass "second make release in the copy, both binaries relinked ($((SECONDS - t0))s)"
     diff=$(cd "$A" && for f in $files; do cmp -s "$f" "$E2E_TMP/b/$f" || echo "$f"; done)
-    [ -z "$diff" ] && [ "$(ls "$E2E_TMP/b" | wc -l)" = 6 ]
+    [ -z "$diff" ] && [ "$(ls "$E2E_TMP/b" | wc -l)" = 8 ]
     report $? "two make release runs: every file identical, byte for byte${diff:+ (differ: $diff)}"
 else
     tail -n 20 "$E2E_TMP/release-b.log" >&2
