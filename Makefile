@@ -3,6 +3,7 @@
 # make check   unit tests and the build checks: no root, no containers, no network
 # make test    every test: unit, integration, sanitizers, valgrind, fuzz smoke, build checks, end-to-end
 # make install installs build/shim and its notices under $(DESTDIR)$(PREFIX)
+# make release writes dist/: both static binaries, their SBOMs, the OCI image archive, SHA256SUMS
 # make bench   benchmarks; make fuzz fuzzes (FUZZ_SECONDS per target)
 # Honoured: CC (a musl compiler that can link -static-pie; default gcc with musl's specs),
 # CFLAGS, CPPFLAGS, LDFLAGS (added after the project's), PREFIX, DESTDIR, V=1, DEPS_PREFIX.
@@ -13,9 +14,22 @@ B := build
 MUSL := $(B)/musl
 HOST := $(B)/host
 GEN := $(B)/gen
-# No paths or timestamps: the commit (or "dev" outside git), the commit's time for SOURCE_DATE_EPOCH.
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# No paths or timestamps. The version is the file VERSION (a semantic version; the release tag is
+# vVERSION), the same with or without git (a Docker build context has none). The commit comes from git
+# when this directory is the top of its own checkout ("unknown" otherwise; `make COMMIT=...` sets it).
+# SOURCE_DATE_EPOCH: the environment's, else the commit's time, else the newest date in CHANGELOG.md.
+at_git_top = p=$$(git rev-parse --show-prefix 2>/dev/null) && [ -z "$$p" ]
+VERSION := $(shell cat VERSION 2>/dev/null)
+ifeq ($(shell printf '%s\n' '$(VERSION)' | grep -xE '(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?'),)
+$(error VERSION '$(VERSION)' is not a semantic version: the file VERSION must hold one line like 0.1.0)
+endif
+COMMIT := $(shell $(at_git_top) && git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
+# (An empty value counts as unset: a Dockerfile's `ARG SOURCE_DATE_EPOCH` given no value.)
+ifeq ($(strip $(SOURCE_DATE_EPOCH)),)
+override SOURCE_DATE_EPOCH := $(shell $(at_git_top) && git log -1 --format=%ct 2>/dev/null || \
+	{ d=$$(grep -om1 '^## .*[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' CHANGELOG.md 2>/dev/null | \
+	grep -o '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$$') && date -u -d "$$d" +%s; } || echo 0)
+endif
 export SOURCE_DATE_EPOCH
 MUSL_VERSION = $(shell sed -n 's/^MUSL_VERSION=//p' $(B)/deps.stamp 2>/dev/null)
 
@@ -98,13 +112,13 @@ $(GEN)/export_data.h: seccomp/k8s-base.json seccomp/pid1.json
 
 # The version string is compiled in: relink when it changes (a new commit), not only when files do.
 $(B)/version: FORCE
-	@mkdir -p $(B); echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+	@mkdir -p $(B); echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
 
 # build/shim.debug keeps the symbols (tests/build/hardening.sh reads it); build/shim is stripped.
 $(B)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h $(B)/deps.stamp \
 		$(B)/version $(SPECS) Makefile
 	$(say) CCLD $@
-	$(Q)$(CC) $(MUSL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -DSHIM_VERSION='"$(VERSION)"' \
+	$(Q)$(CC) $(MUSL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -DSHIM_VERSION='"$(VERSION)"' -DSHIM_COMMIT='"$(COMMIT)"' \
 		-DSHIM_MUSL_VERSION='"$(MUSL_VERSION)"' $(MUSL_LDFLAGS) $(LDFLAGS) -o $@.debug $(SHIM_SRCS) $(MUSL_LIBS)
 	$(Q)strip --strip-all -R .comment -o $@.tmp $@.debug
 	$(Q)mv $@.tmp $@
@@ -114,9 +128,28 @@ include tests/tests.mk
 include aarch64.mk
 
 # The SBOM (SPDX 2.3 JSON) of build/shim.
-$(B)/shim.spdx.json: $(B)/shim scripts/sbom.sh deps.lock
+$(B)/shim.spdx.json: $(B)/shim scripts/sbom.sh deps.lock $(B)/version
 	$(say) SBOM $@
-	$(Q)bash scripts/sbom.sh $(B)/shim '$(VERSION)' >$@.tmp && mv $@.tmp $@
+	$(Q)bash scripts/sbom.sh $(B)/shim '$(VERSION)' '$(COMMIT)' >$@.tmp && mv $@.tmp $@
+
+# The aarch64 binary's SBOM: the Debian details from the host's stamp (same sources, checked by sbom.sh).
+$(X)/shim.spdx.json: $(X)/shim scripts/sbom.sh deps.lock $(B)/version
+	$(say) SBOM $@
+	$(Q)SBOM_STAMP=$(B)/deps.stamp bash scripts/sbom.sh $(X)/shim '$(VERSION)' '$(COMMIT)' >$@.tmp && mv $@.tmp $@
+
+# `make release`: dist/ (scripts/release.sh): both binaries, their SBOMs, the OCI archive of the
+# two-architecture image, SHA256SUMS. SOURCE_URL (the repository's URL, for the image's
+# org.opencontainers.image.source) defaults to git's remote origin; REVISION is the full commit hash.
+DIST := dist
+SOURCE_URL ?= $(shell $(at_git_top) && git remote get-url origin 2>/dev/null)
+REVISION ?= $(shell $(at_git_top) && git rev-parse HEAD 2>/dev/null)
+release: release-check $(B)/shim $(B)/shim.spdx.json $(X)/shim $(X)/shim.spdx.json
+	$(Q)bash scripts/release.sh $(DIST) '$(VERSION)' '$(COMMIT)' '$(REVISION)' '$(SOURCE_URL)' \
+		$(B)/shim $(B)/shim.spdx.json $(X)/shim $(X)/shim.spdx.json
+
+# The refusals first (a dirty tree, a tag that is not vVERSION, no source URL), before any build.
+release-check:
+	$(Q)bash scripts/release.sh --check '$(VERSION)' '$(COMMIT)' '$(REVISION)' '$(SOURCE_URL)'
 
 install: $(B)/shim $(B)/shim.spdx.json
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
@@ -131,7 +164,7 @@ distclean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all install clean distclean FORCE
+.PHONY: all install release release-check clean distclean FORCE
 
 # Benchmarks against tini, dumb-init and catatonit, side by side (bench/README.md).
 # build/bench/filters: range vs libseccomp programs, from the shim's own profile code.

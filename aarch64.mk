@@ -8,7 +8,7 @@ XGEN := $(X)/gen
 XMUSL := $(X)/musl
 XCC := $(X)/bin/musl-gcc
 XT := $(X)/tests
-X_CFLAGS := $(WARN) $(HARDEN) $(SIZE) -I$(XMUSL)/include -I$(XGEN) -Ishim -Iseccomp
+X_CFLAGS := $(WARN) $(HARDEN) $(SIZE) $(REPRO) -I$(XMUSL)/include -I$(XGEN) -Ishim -Iseccomp
 X_LIBS := $(XMUSL)/lib/libseccomp.a $(XMUSL)/lib/libjson-c.a
 X_MUSL_VERSION = $(shell sed -n 's/^MUSL_VERSION=//p' $(X)/deps.stamp 2>/dev/null)
 
@@ -33,9 +33,9 @@ $(X)/musl-static-pie.specs: scripts/musl-specs.sh $(X)/deps.stamp
 	bash scripts/musl-specs.sh $(XMUSL)/lib/musl-gcc.specs >$@.tmp && mv $@.tmp $@
 
 $(X)/shim: $(SHIM_SRCS) $(SHIM_HDRS) $(XGEN)/default_filter.h $(XGEN)/learn_data.h $(XGEN)/export_data.h $(X)/deps.stamp \
-		$(X)/musl-static-pie.specs aarch64.mk Makefile
+		$(X)/musl-static-pie.specs $(B)/version aarch64.mk Makefile
 	aarch64-linux-gnu-gcc -mno-outline-atomics -specs=$(X)/musl-static-pie.specs $(X_CFLAGS) $(CFLAGS) \
-		-DSHIM_VERSION='"$(VERSION)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
+		-DSHIM_VERSION='"$(VERSION)"' -DSHIM_COMMIT='"$(COMMIT)"' -DSHIM_MUSL_VERSION='"$(X_MUSL_VERSION)"' \
 		-static-pie $(LINK_HARDEN) -o $@.debug $(SHIM_SRCS) $(X_LIBS)
 	aarch64-linux-gnu-strip --strip-all -R .comment -o $@.tmp $@.debug
 	mv $@.tmp $@

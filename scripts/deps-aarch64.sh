@@ -78,7 +78,10 @@ CC=$X/bin/musl-gcc
 SECCOMP_SRC=$(ls -d "$B"/src/libseccomp-*/ | head -n1)
 JSONC_SRC=$(ls -d "$B"/src/json-c-*/ | head -n1)
 [[ -x $SECCOMP_SRC/configure && -f $JSONC_SRC/CMakeLists.txt ]] || die "no libseccomp/json-c sources under build/src"
-CFLAGS="-Os -fPIC -ffunction-sections -fdata-sections -I$X/musl/include"
+# No build paths in the objects (assert() records __FILE__), as scripts/deps.sh: a release built in
+# another checkout gives the same aarch64 binary.
+CFLAGS="-Os -fPIC -ffunction-sections -fdata-sections -I$X/musl/include -ffile-prefix-map=$B/src=/usr/src -ffile-prefix-map=$X/src=/usr/src/aarch64"
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} ZERO_AR_DATE=1
 
 say "building libseccomp for aarch64 (log: build/logs/libseccomp-aarch64.log)"
 bdir=$X/src/libseccomp

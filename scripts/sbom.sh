@@ -2,14 +2,23 @@
 # Write the SPDX 2.3 JSON document of build/shim (stdout): the shim and what is linked into it
 # (musl, libseccomp, json-c) with versions, licences, download locations and source sha256,
 # from deps.lock and build/deps.stamp. Plain bash: `make` must work where there is no python.
-#   sbom.sh BINARY VERSION
+#   sbom.sh BINARY VERSION [COMMIT]
+# The library versions come from the binary's build/deps.stamp; SBOM_STAMP names another stamp with
+# the Debian details (the aarch64 build's stamp has only the upstream versions, which must match it).
 # Scanners (Trivy, Grype/Syft) find it in an image as /shim.spdx.json (Dockerfile.example).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bin=$1 version=$2
+bin=$1 version=$2 commit=${3:-unknown}
 B=$(dirname "$bin")
 LOCK=$ROOT/deps.lock
-STAMP=$B/deps.stamp
+STAMP=${SBOM_STAMP:-$B/deps.stamp}
+if [[ $STAMP != "$B/deps.stamp" ]]; then
+    for key in MUSL_VERSION LIBSECCOMP_VERSION JSONC_VERSION; do
+        a=$(sed -n "s/^$key=//p" "$B/deps.stamp") b=$(sed -n "s/^$key=//p" "$STAMP")
+        [[ -n $a && $a == "$b" ]] || { echo "sbom.sh: $key is '$a' in $B/deps.stamp but '$b' in $STAMP:" \
+            "rebuild the libraries of both (make, make TARGET=aarch64)" >&2; exit 1; }
+    done
+fi
 # shellcheck source=archive.sh
 . "$ROOT/scripts/archive.sh"
 
@@ -85,6 +94,7 @@ cat <<EOF
       "downloadLocation": "NOASSERTION",
       "filesAnalyzed": false,
       "packageFileName": "shim",
+      "sourceInfo": $(js "built from commit $commit"),
       "checksums": [ { "algorithm": "SHA256", "checksumValue": "$sha" } ],
       "licenseConcluded": "Apache-2.0 AND MIT AND LGPL-2.1-only",
       "licenseDeclared": "Apache-2.0",

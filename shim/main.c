@@ -25,6 +25,9 @@
 #ifndef SHIM_VERSION
 #define SHIM_VERSION "dev"
 #endif
+#ifndef SHIM_COMMIT
+#define SHIM_COMMIT "unknown"
+#endif
 #ifndef SHIM_MUSL_VERSION
 #define SHIM_MUSL_VERSION "unknown"
 #endif
@@ -36,14 +39,14 @@ static int print_version(void)
 	const struct scmp_version *v = seccomp_version();
 	struct sock_fprog enforce, complain;
 	filter_default(&enforce, &complain);
-	printf("shim %s\n"
+	printf("shim %s (commit %s)\n"
 	       "libc: musl %s, static-pie\n"
 	       "libseccomp: %u.%u.%u\n"
 	       "json-c: %s\n"
 	       "default profile: %u BPF instructions (complain variant %u)\n"
 	       "licence: Apache-2.0; contains musl (MIT), libseccomp (LGPL-2.1), json-c (MIT):"
 	       " see THIRD_PARTY_NOTICES.md\n",
-	       SHIM_VERSION, SHIM_MUSL_VERSION, v->major, v->minor, v->micro, json_c_version(),
+	       SHIM_VERSION, SHIM_COMMIT, SHIM_MUSL_VERSION, v->major, v->minor, v->micro, json_c_version(),
 	       enforce.len, complain.len);
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }

@@ -41,9 +41,13 @@ $(T)/escape: tests/integration/escape.c
 	@mkdir -p $(T)
 	musl-gcc $(filter-out -D_GNU_SOURCE,$(WARN)) -O2 -static -pthread -I$(MUSL)/include -o $@ $<
 
-$(T)/integration: tests/integration/test_shim.c tests/unit/testlib.h
+# One binary from the files by concern; run.c runs the shim and captures what it printed.
+INTEGRATION_SRCS := $(addprefix tests/integration/,main.c run.c lifecycle.c signals.c child.c identity.c caps.c \
+	cli.c seccomp.c node.c learn.c)
+
+$(T)/integration: $(INTEGRATION_SRCS) tests/integration/run.h tests/integration/tests.h tests/unit/testlib.h
 	@mkdir -p $(T)
-	gcc $(HOST_CFLAGS) -o $@ $< -lcmocka
+	gcc $(HOST_CFLAGS) -o $@ $(INTEGRATION_SRCS) -lcmocka
 
 # The shim itself built with ASan+UBSan (glibc, host libraries) for the
 # integration suite; behaviour is the same, spawn uses fork.
@@ -76,7 +80,11 @@ test-sbom: $(B)/shim.spdx.json
 test-install: $(B)/shim $(B)/shim.spdx.json
 	bash tests/build/install.sh
 
-test-build: test-hardening test-pins test-sbom test-install
+# The version: VERSION, CHANGELOG.md, --version, the SBOM, a build outside git.
+test-version: $(B)/shim $(B)/shim.spdx.json
+	bash tests/build/version.sh $(B)/shim $(B)/shim.spdx.json
+
+test-build: test-hardening test-pins test-sbom test-install test-version
 
 # Two clean builds compared byte for byte; the packager's unprivileged, offline builds.
 test-repro: $(B)/shim $(B)/shim.spdx.json
@@ -89,10 +97,14 @@ test-unpriv: $(B)/shim $(B)/host.stamp
 test-minbase: $(B)/shim
 	bash tests/build/minbase.sh
 
+# The README and docs/: size, links, and how each of the README's blocks is checked (tests/docs/check.py).
+test-docs: $(B)/shim
+	python3 tests/docs/check.py . $(B)/shim
+
 # No root, no containers, no network: what a packager runs.
 check: test-unit test-build
 
-.PHONY: test-differential check test-hardening test-pins test-sbom test-install test-build test-repro test-unpriv test-minbase
+.PHONY: test-differential test-docs check test-hardening test-pins test-sbom test-install test-version test-build test-repro test-unpriv test-minbase
 test-deps:
 	bash scripts/test-deps.sh
 
@@ -114,12 +126,17 @@ test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e
 
 # test-local: everything that runs on this machine alone; test-e2e and test-aarch64 are independent of it
 # (CI runs the three side by side after one shared build: .ci/run).
-test-local: all test-unit test-differential test-deps test-k8s test-build test-repro test-unpriv test-minbase test-integration test-asan \
+test-local: all test-unit test-differential test-docs test-deps test-k8s test-build test-repro test-unpriv test-minbase test-integration test-asan \
 	test-valgrind test-fuzz
 
-test: test-local test-e2e test-aarch64
+# make release and what an operator does with dist/ (tests/e2e/release.sh): checksums, two runs identical,
+# the OCI archive in Podman and (through skopeo) Docker, a COPY --from= build that runs. Root, containers.
+test-release: $(B)/shim $(B)/shim.spdx.json $(B)/aarch64/shim $(B)/aarch64/shim.spdx.json
+	bash tests/e2e/run.sh release
 
-.PHONY: test test-local test-unit test-integration test-deps test-k8s test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-cri test-e2e-backstage
+test: test-local test-e2e test-aarch64 test-release
+
+.PHONY: test test-release test-local test-unit test-integration test-deps test-k8s test-e2e test-e2e-docker test-e2e-runc test-e2e-podman-crun test-e2e-podman-runc test-e2e-containerd test-e2e-cri test-e2e-backstage
 
 # Sanitizers: unit tests and the shim itself with ASan+UBSan; unit tests under valgrind.
 ASAN_UNIT_BINS := $(UNIT_TESTS:%=$(T)/asan_unit_%)

@@ -44,6 +44,7 @@ mkdir -p "$root/src/build/src"
 (cd "$ROOT" && git ls-files -z -co --exclude-standard | xargs -0 cp -p --parents -t "$root/src")
 cp -a "$ROOT/build/src/dl" "$root/src/build/src/"
 version=$(make -s -C "$ROOT" --no-print-directory print-VERSION)
+commit=$(make -s -C "$ROOT" --no-print-directory print-COMMIT)
 epoch=$(make -s -C "$ROOT" --no-print-directory print-SOURCE_DATE_EPOCH)
 # A private mount namespace: /proc and /dev for apt and gcc, gone when it ends.
 unshare -m --propagation private bash -c '
@@ -57,7 +58,7 @@ unshare -m --propagation private bash -c '
     export DEBIAN_FRONTEND=noninteractive
     for i in 1 2 3; do apt-get update -qq && break; sleep 5; done
     for i in 1 2 3; do apt-get install -y -qq --no-install-recommends make >/dev/null && break; sleep 5; done
-    cd /src && make VERSION='"$version"' SOURCE_DATE_EPOCH='"$epoch"' build/shim
+    cd /src && make VERSION='"$version"' COMMIT='"$commit"' SOURCE_DATE_EPOCH='"$epoch"' build/shim
 ' >"$tmp/log" 2>&1
 rc=$?
 cp "$tmp/log" "$cache/last-build.log"

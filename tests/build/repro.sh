@@ -3,7 +3,7 @@
 # musl libraries from scratch (from the pinned, verified sources in build/src/dl, so no
 # network) and then build/shim. Compares, byte for byte, with this tree's build:
 # build/musl/lib/libseccomp.a, build/musl/lib/libjson-c.a, build/shim and build/shim.spdx.json.
-# The version string and SOURCE_DATE_EPOCH are this tree's (a copy outside git has neither).
+# The commit and SOURCE_DATE_EPOCH are this tree's (a copy outside git has neither).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 passed=0 failed=0
@@ -15,9 +15,10 @@ mkdir -p "$src"
 (cd "$ROOT" && git ls-files -z -co --exclude-standard | xargs -0 cp --parents -t "$src") ||
     { echo "repro: cannot copy the source" >&2; exit 1; }
 version=$(make -s -C "$ROOT" --no-print-directory print-VERSION)
+commit=$(make -s -C "$ROOT" --no-print-directory print-COMMIT)
 epoch=$(make -s -C "$ROOT" --no-print-directory print-SOURCE_DATE_EPOCH)
 log=$tmp/build.log
-if timeout 1500 make -C "$src" DEPS_SOURCES="$ROOT/build/src/dl" VERSION="$version" SOURCE_DATE_EPOCH="$epoch" \
+if timeout 1500 make -C "$src" DEPS_SOURCES="$ROOT/build/src/dl" VERSION="$version" COMMIT="$commit" SOURCE_DATE_EPOCH="$epoch" \
     build/shim build/shim.spdx.json >"$log" 2>&1; then
     pass "second clean build at $src"
 else

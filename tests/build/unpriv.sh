@@ -17,13 +17,14 @@ copy_src() { # DEST: the source tree, mtimes kept (so prebuilt stamps stay newer
 }
 as_nobody() { unshare -n setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp" "$@"; }
 version=$(make -s -C "$ROOT" --no-print-directory print-VERSION)
+commit=$(make -s -C "$ROOT" --no-print-directory print-COMMIT)
 epoch=$(make -s -C "$ROOT" --no-print-directory print-SOURCE_DATE_EPOCH)
 
 # (1)
 copy_src "$tmp/src1"
 cp -aL "$ROOT/build/musl" "$tmp/prefix"
 chown -R 65534:65534 "$tmp/src1"
-if as_nobody timeout 900 make -C "$tmp/src1" DEPS_PREFIX="$tmp/prefix" VERSION="$version" SOURCE_DATE_EPOCH="$epoch" \
+if as_nobody timeout 900 make -C "$tmp/src1" DEPS_PREFIX="$tmp/prefix" VERSION="$version" COMMIT="$commit" SOURCE_DATE_EPOCH="$epoch" \
     build/shim >"$tmp/log1" 2>&1; then
     pass "make DEPS_PREFIX=... as nobody without network"
 else

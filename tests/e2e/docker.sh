@@ -80,11 +80,11 @@ pass "docker build of every stage of Dockerfile.example against the OpenChoreo-s
 stage_times "$E2E_TMP/build.log" >"$E2E_CACHE/docker-stage-times.txt"
 echo "REPORT: docker: build ${BUILD_SECS}s; per stage (s): $(tr '\n' ' ' <"$E2E_CACHE/docker-stage-times.txt")"
 missing=""
-for st in packages toolchain build deps shim final; do
+for st in packages toolchain build deps shim-build shim-source final; do
     grep -Eq "^#[0-9]+ \[$st [0-9]+/[0-9]+\]" "$E2E_TMP/build.log" || missing="$missing $st"
 done
 [ -z "$missing" ]
-report $? "every stage ran: packages toolchain build deps shim final${missing:+ (missing:$missing)}"
+report $? "every stage ran: packages toolchain build deps shim-build shim-source final${missing:+ (missing:$missing)}"
 # The fixture's `tsc` fails like the real repository's: the build passing is not enough, the step
 # must not have run at all.
 if grep -q 'frontend-only type error' "$E2E_TMP/build.log"; then
@@ -167,6 +167,18 @@ if [ -f "$REPO/build/shim.spdx.json" ]; then
     has shim.spdx.json
     report $? "the shim's SBOM is shipped as /shim.spdx.json"
 fi
+# The shim built in the image (no git in the context) names its version (VERSION), and its SBOM has
+# CHANGELOG.md's date, not 1970 (issue 24).
+ver=$(timeout 60 "$DOCKER" run --rm --network host "$IMG_FIXTURE" --version 2>&1 | head -n 1)
+[ "$ver" = "shim $(cat "$REPO/VERSION") (commit unknown)" ]
+report $? "the image's shim names its version: $ver"
+day=$(grep -om1 '^## .*[0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\}' "$REPO/CHANGELOG.md" | grep -o '[0-9-]*$')
+cid=$("$DOCKER" create "$IMG_FIXTURE") &&
+    sb=$(timeout 60 "$DOCKER" cp "$cid:/shim.spdx.json" - | tar -xOf - shim.spdx.json |
+        python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["name"], d["creationInfo"]["created"])')
+"$DOCKER" rm -f "$cid" >/dev/null 2>&1
+[ "${sb:-}" = "shim-$(cat "$REPO/VERSION") ${day}T00:00:00Z" ]
+report $? "the image's SBOM names the version and CHANGELOG.md's date: ${sb:-none}"
 # The image has no shell: a shell-form command cannot even start.
 if timeout 60 "$DOCKER" run --rm --network host --entrypoint /bin/sh "$IMG_FIXTURE" -c true >/dev/null 2>&1; then
     fail "final image has no /bin/sh"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: docker.sh, runc.sh, podman-crun.sh, podman-runc.sh, containerd.sh (the runtime
 # matrix, matrix.sh, runs inside each of these five), cri.sh (pods through containerd's CRI plugin),
-# backstage.sh in this order (or the parts named on the
-# command line), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
+# backstage.sh in this order (or the parts named on the command line; `run.sh release` is `make
+# test-release`), each bounded in time. Prints every PASS/FAIL line, the REPORT lines (image size,
 # Backstage boot times), and a last line "N passed, N failed"; exits non-zero if anything failed.
 # Needs root. Time limits (seconds) can be changed with E2E_LIMIT_DOCKER, E2E_LIMIT_RUNC,
 # E2E_LIMIT_MATRIX (each of podman-crun, podman-runc, containerd), E2E_LIMIT_CRI, E2E_LIMIT_BACKSTAGE; the
@@ -19,6 +19,7 @@ limit_for() {
         backstage) echo "${E2E_LIMIT_BACKSTAGE:-1200}" ;;
         podman-crun|podman-runc|containerd) echo "${E2E_LIMIT_MATRIX:-600}" ;;
         cri) echo "${E2E_LIMIT_CRI:-600}" ;;
+        release) echo "${E2E_LIMIT_RELEASE:-1800}" ;;
         *) echo 300 ;;
     esac
 }

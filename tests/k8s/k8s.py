@@ -13,7 +13,7 @@ Kubernetes rejects unknown fields (kubectl's default --validate=strict, the API 
 validation), so every object schema with properties gets additionalProperties: false here unless it
 preserves unknown fields; the chart's values.schema.json is used as written, as helm does.
 
-A YAML block with no apiVersion/kind is a fragment: the line before its fence names its type,
+A YAML block with no apiVersion/kind is a fragment: an HTML comment right above its fence names its type,
 `<!-- schema: io.k8s.api.core.v1.PodSecurityContext -->` (a definition in
 vendor/kubernetes/definitions.json) or `<!-- schema: openchoreo-values -->`; in a .yaml file, a first
 line `# schema: NAME`. A fragment without one is an error: nothing goes unchecked.
@@ -208,20 +208,27 @@ def check_doc(doc, marker):
 
 
 def blocks(path):
-    """(line, marker, text) of each YAML block of PATH."""
+    """(line, marker, text) of each YAML block of PATH (a fence may be indented, in a list)."""
     text = path.read_text()
     if path.suffix in (".yaml", ".yml"):
         m = re.match(r"# schema: (\S+)", text)
         return [(1, m.group(1) if m else None, text)]
     out, lines, i = [], text.split("\n"), 0
     while i < len(lines):
-        if lines[i].strip() == "```yaml":
-            m = re.match(r"\s*<!-- schema: (\S+) -->", lines[i - 1]) if i else None
+        f = re.match(r"^(\s*)```yaml\s*$", lines[i])
+        if f:
+            indent, marker, j = f.group(1), None, i - 1
+            # among the HTML comments right above the fence (tests/docs/check.py keeps its own there)
+            while marker is None and j >= 0 and re.match(r"^\s*<!--.*-->\s*$", lines[j]):
+                m = re.match(r"^\s*<!--\s*schema:\s*(\S+)\s*-->\s*$", lines[j])
+                marker = m.group(1) if m else None
+                j -= 1
             start = i + 1
             j = start
-            while lines[j].strip() != "```":
+            while not re.match(r"^\s*```\s*$", lines[j]):
                 j += 1
-            out.append((start + 1, m.group(1) if m else None, "\n".join(lines[start:j])))
+            body = [l[len(indent):] if l.startswith(indent) else l for l in lines[start:j]]
+            out.append((start + 1, marker, "\n".join(body)))
             i = j
         i += 1
     return out

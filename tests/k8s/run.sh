@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test-k8s: what an operator applies, checked against the schemas the cluster uses (tests/k8s/k8s.py):
 # the checker's own self-test; --export-profile spo and --learned spo output against the SeccompProfile CRDs
-# of SPO 0.9.1 and 1.0.0; every YAML block of README.md and examples/; each values overlay of
+# of SPO 0.9.1 and 1.0.0; every YAML block of README.md, docs/ and examples/; each values overlay of
 # examples/openchoreo against the chart's values.schema.json and the Deployment it renders to.
 # No root, no cluster, no network. Prints "N passed, N failed".
 set -u
@@ -44,8 +44,8 @@ n=$(find "$TMP" -maxdepth 1 -name 'spo-*.json' -size +0 | wc -l)
 check "$n SeccompProfile exports (default, pid1 named with 253 characters, learned via --learned spo, Docker's, Podman's) apply on SPO 0.9.1 and 1.0.0" \
     bash -c "[ -s $TMP/spo-default.json ] && [ -s $TMP/spo-long.json ] && [ -s $TMP/spo-learned.json ] && $K8S spo $TMP/spo-*.json"
 
-mapfile -t docs < <(find examples -name '*.yaml' -o -name '*.md' | sort)
-check "every YAML block in README.md and examples/ (${#docs[@]} files) is valid for its kind, unknown fields rejected" \
+mapfile -t docs < <(find examples docs -name '*.yaml' -o -name '*.md' | sort)
+check "every YAML block in README.md, docs/ and examples/ (${#docs[@]} files) is valid for its kind, unknown fields rejected" \
     $K8S docs README.md "${docs[@]}"
 check "the OpenChoreo values overlays (complain, learn, enforce) pass the chart's values.schema.json and render to a valid Deployment" \
     $K8S values examples/openchoreo/values-*.yaml
