@@ -56,9 +56,9 @@ MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 PROFILE_SRCS := shim/ruleset.c shim/resolve.c shim/emit_libseccomp.c shim/emit_range.c shim/verify.c shim/print.c \
 	seccomp/emulate.c
 SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
-	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/sha256.c shim/export.c shim/main.c \
+	shim/io.c shim/plan.c shim/profile.c shim/filter.c shim/notify.c shim/lookup.c shim/bpf.c shim/learn.c shim/sha256.c shim/export.c shim/main.c \
 	$(PROFILE_SRCS)
-SHIM_HDRS := $(wildcard shim/*.h) seccomp/emulate.h
+SHIM_HDRS := $(wildcard shim/*.h seccomp/*.h)
 
 all: $(B)/shim $(B)/shim.spdx.json
 
@@ -73,7 +73,7 @@ $(B)/host.stamp: $(B)/deps.stamp
 $(B)/musl-static-pie.specs: scripts/musl-specs.sh $(B)/deps.stamp
 	$(Q)bash scripts/musl-specs.sh >$@.tmp && mv $@.tmp $@
 
-BPFGEN_SRCS := shim/profile.c shim/log.c $(PROFILE_SRCS)
+BPFGEN_SRCS := shim/profile.c shim/log.c shim/io.c $(PROFILE_SRCS)
 $(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(GEN)/learn_data.h $(B)/deps.stamp
 	musl-gcc $(WARN) -O2 -I$(MUSL)/include -I$(GEN) -Ishim -Iseccomp -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
 

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "resolve.h"
 
 #define MAX_INSNS 4096
 #define MAX_LABELS 8192
-#define X32_BIT 0x40000000u
 #define NEXT (-1) /* the following instruction */
 
 struct asm_ {

@@ -12,18 +12,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "emit.h"
 #include "default_filter.h" /* generated at build time from seccomp/default.json */
 #include "exitcode.h"
+#include "io.h"
 #include "log.h"
 
-#if defined(__x86_64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#else
-#error "unsupported architecture"
-#endif
 #if SHIM_FILTER_AUDIT_ARCH != NATIVE_AUDIT_ARCH
 #error "default_filter.h was generated for another architecture (bpfgen --arch)"
 #endif
@@ -159,11 +154,11 @@ static int parse_bpf_file(const char *path, const char *data, size_t len, struct
 	return 0;
 }
 
-/* Learn mode's base: its rule set (kept for learn_init), effective JSON and
- * enforce program (which classifies what the workload does). */
+/* Learn mode's base: its rule set (kept for learn_init) and enforce program
+ * (which classifies what the workload does). */
 static int prepare_learn(const char *json, size_t len, const char *source, struct filter_setup *out)
 {
-	int rc = profile_parse(json, len, source, &out->rules, &out->effective);
+	int rc = profile_parse(json, len, source, &out->rules, NULL);
 	if (rc)
 		return rc;
 	if (emit_libseccomp(&out->rules, source, &out->owned.enforce, &out->owned.enforce_len)) {
@@ -181,16 +176,16 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		out->kind = "off";
 		if (mode != SECCOMP_MODE_ENFORCE) {
 			log_error("SHIM_SECCOMP_MODE=%s needs a profile, but SHIM_SECCOMP=off",
-				  mode == SECCOMP_MODE_LEARN ? "learn" : "complain");
+				  seccomp_mode_names[mode]);
 			return EXIT_CONFIG;
 		}
 		return 0;
 	}
 
 	struct sock_fprog enforce, complain;
-	char **effective = mode == SECCOMP_MODE_LEARN ? &out->effective : NULL;
-	if (!strcmp(setting, "default") && effective) {
-		/* Learn mode writes rules, so it needs them, not only the program. */
+	/* Learn mode writes rules, so it needs them, not only the program. */
+	bool learn = mode == SECCOMP_MODE_LEARN;
+	if (!strcmp(setting, "default") && learn) {
 		out->kind = "embedded";
 		/* The build already reported the names this libseccomp skips. */
 		enum log_level level = log_get_level();
@@ -209,14 +204,14 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 		if (!data)
 			return EXIT_SECCOMP;
 		int rc;
-		if (is_bpf_file(data, len) && effective) {
+		if (is_bpf_file(data, len) && learn) {
 			log_error("seccomp profile %s: learn mode needs a JSON profile (a compiled BPF file has no "
 				  "rules to write back); use its JSON source", setting);
 			rc = EXIT_SECCOMP;
 		} else if (is_bpf_file(data, len)) {
 			out->kind = "bpf";
 			rc = parse_bpf_file(setting, data, len, &out->owned);
-		} else if (effective) {
+		} else if (learn) {
 			out->kind = "json";
 			rc = prepare_learn(data, len, setting, out);
 		} else {
@@ -232,10 +227,9 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 			return rc;
 		enforce = (struct sock_fprog){ out->owned.enforce_len, out->owned.enforce };
 		/* Learn mode: learn_init replaces the program with its variant. */
-		complain = effective ? enforce : (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
+		complain = learn ? enforce : (struct sock_fprog){ out->owned.complain_len, out->owned.complain };
 	}
 	out->prog = mode == SECCOMP_MODE_ENFORCE ? enforce : complain;
-	out->flags = mode == SECCOMP_MODE_ENFORCE ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	out->base = enforce;
 	return 0;
 }
@@ -243,8 +237,6 @@ int filter_prepare(const char *setting, enum seccomp_mode mode, struct filter_se
 void filter_release(struct filter_setup *f)
 {
 	filter_pair_free(&f->owned);
-	free(f->effective);
-	f->effective = NULL;
 	ruleset_free(&f->rules);
 }
 
@@ -279,21 +271,6 @@ int filter_print_profile(const char *setting)
 	if (!ok) {
 		log_error("writing the profile to stdout: %s", strerror(errno));
 		return EXIT_SYSTEM;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
 	}
 	return 0;
 }

@@ -14,12 +14,10 @@ struct filter_setup {
 	bool off;
 	const char *kind;        /* "embedded", "json", "bpf" or "off", for messages */
 	struct sock_fprog prog;
-	unsigned flags;          /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 	struct filter_pair owned;
-	/* Learn mode: the base as enforced, its effective OCI JSON (malloc'd)
-	 * and its rule set (which learn_init transforms into the variant). */
+	/* Learn mode: the base as enforced and its rule set (which learn_init
+	 * transforms into the variant). */
 	struct sock_fprog base;
-	char *effective;
 	struct ruleset rules;
 };
 

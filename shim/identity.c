@@ -75,6 +75,25 @@ void identity_home_of(uid_t uid, char *buf, size_t size)
 	snprintf(buf, size, "%s", pwp && pwp->pw_dir && *pwp->pw_dir ? pwp->pw_dir : "/");
 }
 
+int identity_prepare(const struct identity_request *req, struct identity *out)
+{
+	bool home_unset = !req->home || !*req->home;
+	/* Docker, Podman, crun and runc set HOME for the image's user: on a root
+	 * start that changes uid, a HOME equal to root's home is not the target's
+	 * (and unreadable to it), so it is replaced like an unset one. */
+	char start_home[256] = "";
+	uid_t start_uid = geteuid();
+	if (start_uid == 0 && !home_unset)
+		identity_home_of(start_uid, start_home, sizeof start_home);
+	bool home_is_roots = start_home[0] && !strcmp(req->home, start_home);
+	int rc = identity_resolve(req->user, req->explicit_user, home_unset || home_is_roots, out);
+	if (rc)
+		return rc;
+	out->replace_home = home_unset || (home_is_roots && out->uid != start_uid);
+	out->keep_net_bind_service = req->keep_net_bind_service;
+	return 0;
+}
+
 static int readable(const char *file, const char *spec)
 {
 	if (access(file, R_OK) == 0)

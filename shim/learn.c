@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,24 +14,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "bpf.h"
 #include "exitcode.h"
+#include "io.h"
 #include "learn_data.h" /* generated from seccomp/learn-hot.txt */
 #include "log.h"
+#include "lookup.h"
 #include "notify.h"
+#include "print.h"
 #include "profile.h"
 #include "ruleset.h"
 #include "sha256.h"
 
-#if defined(__x86_64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
-#define NATIVE_ARCH_NAME "SCMP_ARCH_X86_64"
-#elif defined(__aarch64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#define NATIVE_ARCH_NAME "SCMP_ARCH_AARCH64"
-#endif
-
-#define MAX_NR 1024
 #define WORDS (MAX_NR / 64)
 /* The largest profile or review file PID 1 writes; both are built in place. */
 #define OUT_BYTES (256u * 1024u)
@@ -46,7 +40,6 @@ static struct {
 	const char *base_kind; /* "embedded", "json", for the start line */
 	char dir[4096], name[256], tmp[300], review[300], review_tmp[320];
 	int dirfd;                /* valid once opened */
-	bool opened;
 	struct sock_filter *enforce;
 	unsigned enforce_len;
 	const char *names[MAX_NR];
@@ -143,81 +136,63 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(L.names[*(const unsigned short *)a], L.names[*(const unsigned short *)b]);
 }
 
-static int plan_rules(const char *effective)
+static bool known_name(const char *name)
 {
-	json_object *root = json_tokener_parse(effective), *list;
-	if (!root || !json_object_object_get_ex(root, "syscalls", &list)) {
-		if (root)
-			json_object_put(root);
-		log_error("SHIM_SECCOMP_MODE=learn: cannot read back the base profile");
-		return EXIT_SECCOMP;
-	}
-	size_t deny_len = 0;
-	L.deny = calloc(1, 1);
-	int rc = L.deny ? 0 : EXIT_SYSTEM;
-	for (size_t i = 0; !rc && i < json_object_array_length(list); i++) {
-		json_object *rule = json_object_array_get_idx(list, i), *action, *names, *args;
-		json_object_object_get_ex(rule, "action", &action);
-		json_object_object_get_ex(rule, "names", &names);
-		if (strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW")) {
+	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+/* Appends ENTRY to *LIST after a separator; -1 when out of memory. */
+static int append(char **list, const char *sep, const char *entry)
+{
+	size_t old = *list ? strlen(*list) : 0, sep_len = old ? strlen(sep) : 0, n = strlen(entry);
+	char *grown = realloc(*list, old + sep_len + n + 1);
+	if (!grown)
+		return -1;
+	memcpy(grown + old, sep, sep_len);
+	memcpy(grown + old + sep_len, entry, n + 1);
+	*list = grown;
+	return 0;
+}
+
+/* The output's pieces, from the base's rule set, each entry printed by the
+ * printer (print.c): which calls the base allows for any arguments, its
+ * argument-checked allow rules per call, and its other rules. */
+static int plan_rules(const struct ruleset *rs)
+{
+	int rc = 0;
+	for (unsigned i = 0, end; !rc && i < rs->nrules; i = end) {
+		for (end = i + 1; end < rs->nrules && rs->rules[end].group == rs->rules[i].group; end++)
+			;
+		unsigned kept;
+		if (rs->rules[i].action != SCMP_ACT_ALLOW) {
 			/* Kept verbatim, less the names this libseccomp does not know
 			 * (numbers above the profile's highest get ENOSYS anyway), so
 			 * the output loads without warnings. */
-			json_object *known = json_object_new_array();
-			for (size_t j = 0; j < json_object_array_length(names); j++) {
-				json_object *v = json_object_array_get_idx(names, j);
-				if (seccomp_syscall_resolve_name(json_object_get_string(v)) != __NR_SCMP_ERROR)
-					json_object_array_add(known, json_object_get(v));
-			}
-			if (!json_object_array_length(known)) {
-				json_object_put(known);
-				continue;
-			}
-			json_object_object_add(rule, "names", known);
-			const char *rule_text = json_object_to_json_string_ext(
-				rule, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-			size_t n = strlen(rule_text);
-			char *grown = realloc(L.deny, deny_len + n + 2);
-			if (!grown) {
-				rc = EXIT_SYSTEM;
-				break;
-			}
-			L.deny = grown;
-			if (deny_len)
-				L.deny[deny_len++] = ',';
-			memcpy(L.deny + deny_len, rule_text, n + 1);
-			deny_len += n;
+			char *entry = print_entry(rs, i, end, known_name, &kept);
+			rc = !entry || (kept && append(&L.deny, ",", entry));
+			free(entry);
 			continue;
 		}
-		bool has_args = json_object_object_get_ex(rule, "args", &args) &&
-				json_object_array_length(args) > 0;
-		const char *args_text = has_args ? json_object_to_json_string_ext(
-			args, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
-		for (size_t j = 0; j < json_object_array_length(names); j++) {
-			const char *name = json_object_get_string(json_object_array_get_idx(names, j));
-			int nr = seccomp_syscall_resolve_name(name);
+		for (unsigned j = i; !rc && j < end; j++) {
+			int nr = seccomp_syscall_resolve_name(rs->rules[j].name);
 			if (nr < 0 || nr >= MAX_NR)
 				continue; /* not on this architecture: it cannot be observed */
-			if (!has_args) {
+			if (!rs->rules[j].nargs) {
 				L.uncond[nr] = true;
 				continue;
 			}
-			size_t old = L.cond[nr] ? strlen(L.cond[nr]) : 0;
-			size_t add = strlen(name) + strlen(args_text) + 64;
-			char *grown = realloc(L.cond[nr], old + add);
-			if (!grown) {
-				rc = EXIT_SYSTEM;
-				break;
-			}
-			L.cond[nr] = grown;
-			snprintf(grown + old, add, "%s{\"names\":[\"%s\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":%s}",
-				 old ? ",\n    " : "", name, args_text);
+			char *entry = print_entry(rs, j, j + 1, NULL, &kept);
+			rc = !entry || append(&L.cond[nr], ",\n    ", entry);
+			free(entry);
 		}
 	}
-	json_object_put(root);
-	if (rc)
+	if (!rc && !L.deny && !(L.deny = calloc(1, 1)))
+		rc = 1;
+	if (rc) {
 		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
-	return rc;
+		return EXIT_SYSTEM;
+	}
+	return 0;
 }
 
 /* FILE is absolute (config_load refuses a relative one). */
@@ -261,8 +236,8 @@ static bool assume(int nr)
 	return true;
 }
 
-int learn_init(const char *file, const char *base_name, const char *base_kind, const char *effective_json,
-	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant)
+int learn_init(const char *file, const char *base_name, const char *base_kind, const struct sock_fprog *enforce,
+	       const struct ruleset *base, struct sock_fprog *variant)
 {
 	int rc = split_path(file);
 	if (rc)
@@ -270,18 +245,20 @@ int learn_init(const char *file, const char *base_name, const char *base_kind, c
 	L.file = file;
 	L.base_name = base_name;
 	L.base_kind = base_kind;
-	/* With its newline, as --print-profile prints it: `shim --print-profile |
-	 * sha256sum` gives the review file's baseSha256. */
-	size_t effective_len = strlen(effective_json);
-	char *printed = malloc(effective_len + 1);
-	if (!printed) {
+	/* The base's effective profile with its newline, as --print-profile
+	 * prints it: `shim --print-profile | sha256sum` gives the review file's
+	 * baseSha256. */
+	char *printed = print_ruleset(base);
+	size_t printed_len = printed ? strlen(printed) : 0;
+	char *line = printed ? realloc(printed, printed_len + 1) : NULL;
+	if (!line) {
+		free(printed);
 		log_error("SHIM_SECCOMP_MODE=learn: out of memory");
 		return EXIT_SYSTEM;
 	}
-	memcpy(printed, effective_json, effective_len);
-	printed[effective_len] = '\n';
-	sha256_hex(printed, effective_len + 1, L.base_sha);
-	free(printed);
+	line[printed_len] = '\n';
+	sha256_hex(line, printed_len + 1, L.base_sha);
+	free(line);
 	L.enforce_len = enforce->len;
 	L.enforce = malloc(enforce->len * sizeof *enforce->filter);
 	if (!L.enforce) {
@@ -289,13 +266,14 @@ int learn_init(const char *file, const char *base_name, const char *base_kind, c
 		return EXIT_SYSTEM;
 	}
 	memcpy(L.enforce, enforce->filter, enforce->len * sizeof *enforce->filter);
+	lookup_init();
 	for (int nr = 0; nr < MAX_NR; nr++) {
-		L.names[nr] = notify_syscall_name(nr);
+		L.names[nr] = lookup_syscall_name(nr);
 		if (L.names[nr])
 			L.order[L.order_len++] = (unsigned short)nr;
 	}
 	qsort(L.order, L.order_len, sizeof *L.order, cmp_name);
-	if ((rc = plan_rules(effective_json)))
+	if ((rc = plan_rules(base)))
 		return rc;
 
 	/* The assumed set: learn-hot.txt's calls the base allows. The child's
@@ -415,21 +393,7 @@ static int replace(const char *tmp, const char *name)
 	}
 	if (fd < 0)
 		return -1;
-	size_t off = 0;
-	while (off < text_len) {
-		ssize_t n = write(fd, text + off, text_len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-			(void)close(fd);
-			(void)unlinkat(L.dirfd, tmp, 0);
-			errno = err;
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd)) {
+	if (write_all(fd, text, text_len) || fsync(fd)) {
 		int err = errno;
 		(void)close(fd);
 		(void)unlinkat(L.dirfd, tmp, 0);
@@ -642,7 +606,6 @@ int learn_open(void)
 			  "emptyDir, there)", L.file, L.dir, strerror(errno));
 		return EXIT_CONFIG;
 	}
-	L.opened = true;
 	/* As complain mode does: a quiet log must not pass for enforcement. */
 	if (L.existed)
 		log_warn("seccomp: learn mode: base profile %s (%s) is not enforced (calls outside it are logged and "
@@ -654,7 +617,9 @@ int learn_open(void)
 	return 0;
 }
 
-void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 id)
+/* Records a call the first time it is seen (process lookup, rewrite), else
+ * returns at once. */
+static void record(const struct seccomp_data *data, pid_t tid, int listener, __u64 id)
 {
 	int nr = data->nr;
 	if (data->arch != NATIVE_AUDIT_ARCH || nr < 0 || nr >= MAX_NR)
@@ -669,8 +634,8 @@ void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 
 	set_bit(set, nr);
 	L.counts[inside ? OBSERVED : OUTSIDE]++;
 	char *comm = inside ? L.comm[nr] : L.out_comm[nr];
-	pid_t tgid;
-	notify_process(tid, &tgid, comm, sizeof L.comm[nr]);
+	pid_t tgid = lookup_tgid(tid);
+	lookup_comm(tgid, comm, sizeof L.comm[nr]);
 	/* The process may have died and its pid been reused while we read /proc. */
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
 		snprintf(comm, sizeof L.comm[nr], "?");
@@ -693,10 +658,17 @@ void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 
 	}
 }
 
-void learn_finish(void)
+static void learn_notified(int fd)
 {
-	if (!L.opened)
+	const struct seccomp_notif *n = notify_receive(fd);
+	if (!n)
 		return;
+	record(&n->data, (pid_t)n->pid, fd, n->id);
+	notify_continue(fd, n);
+}
+
+static void learn_finish(void)
+{
 	/* The workload runs as a user that can write the directory, so until now
 	 * the files were only as good as the workload. Every process is reaped:
 	 * written now, from PID 1's own record, they are PID 1's, and the hash
@@ -714,3 +686,5 @@ void learn_finish(void)
 		 "outside the base, not allowed (review: %s.review.json)", L.file, sha, allowed, L.counts[ASSUMED],
 		 L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
 }
+
+const struct recorder learn_recorder = { .open = learn_open, .on_notify = learn_notified, .finish = learn_finish };

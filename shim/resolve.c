@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define X32_BIT 0x40000000u
+#include "arch.h"
 
 /* Syscalls whose checked arguments the kernel truncates to 32 bits: socket
  * and socketpair take ints, personality an unsigned int, and legacy clone

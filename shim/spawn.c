@@ -259,10 +259,11 @@ static int child_main(void *arg)
 	 * notification before it holds it), execve, and exit_group on failure.
 	 * The listener needs no close: seccomp(2) opens it close-on-exec. */
 	if (req->filter) {
-		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, req->filter_flags, req->filter);
+		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  req->listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, req->filter);
 		if (fd < 0)
 			report(fail, STAGE_FILTER, errno, "installing the seccomp filter");
-		if ((req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && send_fd(a->listener_sock, (int)fd))
+		if (req->listener && send_fd(a->listener_sock, (int)fd))
 			report(fail, STAGE_FILTER, errno, "handing the listener to PID 1");
 	}
 	execve(exe, req->argv, req->envp);
@@ -319,7 +320,7 @@ int spawn_check(const struct spawn_request *req, char *exe, size_t size, size_t 
 int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_fd)
 {
 	int sock[2] = { -1, -1 };
-	bool want_listener = req->filter && (req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	bool want_listener = req->filter && req->listener;
 
 	*listener_fd = -1;
 #ifdef SHIM_SPAWN_FORK
