@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../shim/emit.h"
-#include "../shim/profile.h"
+#include "emit.h"
+#include "profile.h"
 #include "learn_data.h"
 
 /* The whole file, NUL-terminated (json_tokener_parse reads up to the NUL). */

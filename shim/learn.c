@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "arch.h"
-#include "bpf.h"
+#include "emulate.h"
 #include "exitcode.h"
 #include "io.h"
 #include "learn_data.h" /* generated from seccomp/learn-hot.txt */
@@ -123,7 +123,7 @@ static uint32_t base_action(int nr, uint64_t value)
 	struct seccomp_data d = { .nr = nr, .arch = NATIVE_AUDIT_ARCH };
 	for (int i = 0; i < 6; i++)
 		d.args[i] = value;
-	return bpf_run(L.enforce, L.enforce_len, &d) & SECCOMP_RET_ACTION_FULL;
+	return emulate_verdict(L.enforce, L.enforce_len, &d) & SECCOMP_RET_ACTION_FULL;
 }
 
 static bool allows(uint32_t action)
@@ -624,7 +624,7 @@ static void record(const struct seccomp_data *data, pid_t tid, int listener, __u
 	int nr = data->nr;
 	if (data->arch != NATIVE_AUDIT_ARCH || nr < 0 || nr >= MAX_NR)
 		return; /* the filter kills other ABIs before any notification */
-	uint32_t action = bpf_run(L.enforce, L.enforce_len, data) & SECCOMP_RET_ACTION_FULL;
+	uint32_t action = emulate_verdict(L.enforce, L.enforce_len, data) & SECCOMP_RET_ACTION_FULL;
 	bool inside = allows(action);
 	/* Tracked apart, so a call the base allows with some arguments and
 	 * denies with others (clone with namespace flags) is reported both ways. */

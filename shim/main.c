@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "embedded.h"
 #include "exitcode.h"
-#include "export.h"
 #include "filter.h"
 #include "identity.h"
 #include "log.h"
@@ -20,6 +20,7 @@
 #include "plan.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "tools.h"
 
 #ifndef SHIM_VERSION
 #define SHIM_VERSION "dev"
@@ -34,7 +35,7 @@ static int print_version(void)
 {
 	const struct scmp_version *v = seccomp_version();
 	struct sock_fprog enforce, complain;
-	filter_default(&enforce, &complain);
+	embedded_default(&enforce, &complain);
 	printf("shim %s\n"
 	       "libc: musl %s, static-pie\n"
 	       "libseccomp: %u.%u.%u\n"
@@ -110,11 +111,11 @@ static int run_tool(const struct shim_config *cfg)
 	case ACTION_VERSION:
 		return print_version();
 	case ACTION_PRINT_PROFILE:
-		return filter_print_profile(cfg->seccomp);
+		return tools_print_profile(cfg->seccomp);
 	case ACTION_COMPILE_PROFILE:
-		return filter_compile_file(cfg->compile_in, cfg->compile_out);
+		return tools_compile_profile(cfg->compile_in, cfg->compile_out);
 	case ACTION_EXPORT_PROFILE:
-		return export_profile(cfg->export_format, cfg->export_in, cfg->export_name);
+		return tools_export_profile(cfg->export_format, cfg->export_in, cfg->export_name);
 	case ACTION_RUN:
 	case ACTION_CHECK:
 		break;

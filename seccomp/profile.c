@@ -760,13 +760,13 @@ static int compile_with(const char *json, size_t len, const char *source, struct
 	return rc;
 }
 
-int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
+int profile_compile_libseccomp(const char *json, size_t len, const char *source, struct filter_pair *out,
 		    char **effective)
 {
 	return compile_with(json, len, source, out, effective, false, PROFILE_BOTH);
 }
 
-int profile_compile_range(const char *json, size_t len, const char *source, struct filter_pair *out,
+int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
 			  char **effective, unsigned which)
 {
 	return compile_with(json, len, source, out, effective, true, which);

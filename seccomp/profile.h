@@ -21,10 +21,10 @@ struct filter_pair {
  * libseccomp (parse, then emit_libseccomp for both variants). SOURCE names it in messages. When effective is not NULL it
  * receives the profile as evaluated here, in OCI form (malloc'd).
  * Returns 0 or EXIT_SECCOMP after one error line. */
-int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
+int profile_compile_libseccomp(const char *json, size_t len, const char *source, struct filter_pair *out,
 		    char **effective);
 
-/* Which programs of a pair profile_compile_range builds: each costs a
+/* Which programs of a pair profile_compile builds: each costs a
  * libseccomp compile and a check, so a start builds only the one its mode
  * installs; --compile-profile writes both. */
 enum { PROFILE_ENFORCE = 1, PROFILE_COMPLAIN = 2, PROFILE_BOTH = 3 };
@@ -33,7 +33,7 @@ enum { PROFILE_ENFORCE = 1, PROFILE_COMPLAIN = 2, PROFILE_BOTH = 3 };
  * verify_programs proves it equal to libseccomp's, else libseccomp's
  * (profile_emit). Runtime JSON profiles and --compile-profile use this. Only
  * the programs in WHICH are built; the others stay NULL with length 0. */
-int profile_compile_range(const char *json, size_t len, const char *source, struct filter_pair *out,
+int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
 			  char **effective, unsigned which);
 
 void filter_pair_free(struct filter_pair *f);
@@ -42,7 +42,7 @@ void filter_pair_free(struct filter_pair *f);
 
 /* Step 1, parse: OCI/Docker/Podman JSON -> a rule set (Docker's includes and
  * excludes resolved for a process without capabilities). EFFECTIVE as in
- * profile_compile: print_ruleset's text of the rule set (print.c).
+ * profile_compile_libseccomp: print_ruleset's text of the rule set (print.c).
  * Returns 0 or EXIT_SECCOMP after one error line. */
 int profile_parse(const char *json, size_t len, const char *source, struct ruleset *out, char **effective);
 
