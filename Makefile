@@ -51,16 +51,16 @@ LINK_HARDEN := -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--build-
 MUSL_LDFLAGS := -static-pie $(LINK_HARDEN)
 MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 
-# Two halves. seccomp/: the profile toolchain, parse (profile.c) -> rule set
-# (ruleset.c) -> resolve -> emit (libseccomp, range) -> verify (in the
+# Two halves. seccomp/: the profile toolchain, parse (parse.c, dialect.c) ->
+# rule set (ruleset.c) -> resolve -> emit (libseccomp, range) -> verify (in the
 # emulator) -> print, and the profile files; bpfgen runs it at build time.
 # shim/: the PID 1 program, which runs it at start for a JSON profile.
-PROFILE_SRCS := seccomp/profile.c seccomp/ruleset.c seccomp/resolve.c seccomp/emit_libseccomp.c \
+PROFILE_SRCS := seccomp/parse.c seccomp/dialect.c seccomp/compile.c seccomp/ruleset.c seccomp/resolve.c seccomp/emit_libseccomp.c \
 	seccomp/emit_range.c seccomp/verify.c seccomp/emulate.c seccomp/print.c seccomp/profile_file.c
 # What the toolchain uses from shim/: one-line messages and write_all.
 BASE_SRCS := shim/log.c shim/io.c
-SHIM_SRCS := shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c shim/plan.c shim/filter.c \
-	shim/notify.c shim/lookup.c shim/learn.c shim/sha256.c shim/main.c seccomp/embedded.c seccomp/tools.c \
+SHIM_SRCS := shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c \
+	shim/notify.c shim/lookup.c shim/learn.c shim/learn_files.c shim/sha256.c shim/main.c seccomp/embedded.c seccomp/tools.c \
 	$(BASE_SRCS) $(PROFILE_SRCS)
 SHIM_HDRS := $(wildcard shim/*.h seccomp/*.h)
 

@@ -364,3 +364,19 @@ int resolve(const struct ruleset *rs, unsigned a, struct table *t)
 			sort_like_libseccomp(t, i);
 	return 0;
 }
+
+int resolve_all(const struct ruleset *rs, struct table **tables)
+{
+	*tables = NULL;
+	struct table *t = rs->narch ? calloc(rs->narch, sizeof *t) : NULL;
+	if (!t)
+		return -1;
+	for (unsigned a = 0; a < rs->narch; a++) {
+		if (resolve(rs, a, &t[a])) {
+			free(t);
+			return -1;
+		}
+	}
+	*tables = t;
+	return 0;
+}

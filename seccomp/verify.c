@@ -495,16 +495,15 @@ static int prove(struct proof *p, uint32_t *val, uint32_t fixed, unsigned depth)
 	return rc;
 }
 
-int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
-		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
+int verify_tables(const struct ruleset *rs, const struct table *tables, const struct sock_filter *lib,
+		  unsigned lib_len, const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
 {
-	struct proof p = { .rs = rs, .prog = { lib, range }, .len = { lib_len, range_len }, .why = why,
-			   .why_len = why_len };
-	struct table *tables = calloc(rs->narch ? rs->narch : 1, sizeof *tables);
+	struct proof p = { .rs = rs, .tables = tables, .prog = { lib, range }, .len = { lib_len, range_len },
+			   .why = why, .why_len = why_len };
 	p.stack_cap = 256;
 	p.stack = malloc(p.stack_cap * sizeof *p.stack);
 	p.scratch = malloc(MAX_REPS * sizeof *p.scratch);
-	bool ok = tables && p.stack && p.scratch;
+	bool ok = p.stack && p.scratch;
 	for (int i = 0; i < 2; i++) {
 		p.memo_gen[i] = calloc(p.len[i] ? p.len[i] : 1, sizeof *p.memo_gen[i]);
 		p.memo_n[i] = calloc(p.len[i] ? p.len[i] : 1, 1);
@@ -514,13 +513,6 @@ int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, uns
 	int rc = ok ? 0 : VERIFY_UNPROVEN;
 	if (!ok)
 		snprintf(why, why_len, "out of memory");
-	for (unsigned a = 0; a < rs->narch && !rc; a++)
-		if (resolve(rs, a, &tables[a])) {
-			snprintf(why, why_len, "architecture 0x%08x: outside what the range emitter handles",
-				 (unsigned)rs->arch[a]);
-			rc = VERIFY_UNPROVEN;
-		}
-	p.tables = tables;
 	uint32_t val[NWORDS] = { 0 };
 	if (!rc && prove(&p, val, 0, 0)) {
 		rc = p.unproven ? VERIFY_UNPROVEN : VERIFY_DIFFERS;
@@ -535,6 +527,18 @@ int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, uns
 	}
 	free(p.stack);
 	free(p.preds);
+	return rc;
+}
+
+int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
+		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
+{
+	struct table *tables;
+	if (resolve_all(rs, &tables)) {
+		snprintf(why, why_len, "outside what the range emitter handles (or out of memory)");
+		return VERIFY_UNPROVEN;
+	}
+	int rc = verify_tables(rs, tables, lib, lib_len, range, range_len, why, why_len);
 	free(tables);
 	return rc;
 }
