@@ -56,7 +56,7 @@ MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 # emulator) -> print, and the profile files; bpfgen runs it at build time.
 # shim/: the PID 1 program, which runs it at start for a JSON profile.
 PROFILE_SRCS := seccomp/parse.c seccomp/dialect.c seccomp/compile.c seccomp/ruleset.c seccomp/resolve.c seccomp/emit_libseccomp.c \
-	seccomp/emit_range.c seccomp/verify.c seccomp/emulate.c seccomp/print.c seccomp/profile_file.c
+	seccomp/emit_range.c seccomp/verify.c seccomp/classes.c seccomp/emulate.c seccomp/print.c seccomp/profile_file.c
 # What the toolchain uses from shim/: one-line messages and write_all.
 BASE_SRCS := shim/log.c shim/io.c
 SHIM_SRCS := shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c \

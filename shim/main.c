@@ -48,15 +48,10 @@ static int print_version(void)
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }
 
-/* musl's allocator gives a group of blocks back to the kernel (munmap) as soon
- * as its last block is freed, and maps it again (mmap and a page fault) on the
- * next malloc. A start does that several times: each passwd lookup opens a FILE
- * (musl: sizeof(FILE) + 8 + BUFSIZ = 1264 bytes) and grows a line buffer,
- * the nscd lookup opens another, the child's environment is freed after the
- * spawn. One block of each kind held for the process's life keeps their
- * pages mapped: no munmap at all on the start path, about 0.35 ms less CPU
- * per start on the development VM, where munmap and page faults are slow
- * (bench/RESULTS.md). A failed malloc here costs only that time. Not in the
+/* One block of each size the start path allocates and frees (a passwd
+ * lookup's FILE, a line buffer), held for the process's life, keeps musl's
+ * allocator from unmapping and mapping its groups again at each lookup:
+ * bench/README.md, "The heap hold", has the measurement. Not in the
  * sanitizer build: its allocator is not musl's, and LeakSanitizer would
  * report the blocks once main's frame is gone. */
 static void keep_heap_mapped(void *volatile held[2])
@@ -71,16 +66,14 @@ static void keep_heap_mapped(void *volatile held[2])
 
 /* --check decides as the run does: the same identity drop (this process
  * becomes the child's user; it runs nothing and exits), then the child's own
- * command search with that user's rights. Not inlined: its 4 KiB buffer in
- * main's frame would cost every start a page fault (stack probe) for a path
- * only --check takes. */
-__attribute__((noinline)) static int check_summary(const struct shim_config *cfg, struct identity *id,
-						   const struct filter_setup *f)
+ * command search with that user's rights. */
+static int check_summary(const struct shim_config *cfg, struct identity *id, const struct filter_setup *f)
 {
 	int rc = identity_apply(id);
 	if (rc)
 		return rc;
-	char found[4096] = "";
+	/* Static: a start that is not --check never touches its page. */
+	static char found[4096];
 	size_t fallback_dir = 0;
 	if (cfg->command) {
 		struct spawn_request req = {
@@ -237,8 +230,7 @@ int main(int argc, char **argv)
 		log_error("closing inherited descriptors: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	/* On main's stack, which lives as long as the process: a static would
-	 * cost a page fault of its own. */
+	/* On main's stack, which lives as long as the process. */
 	void *volatile held_blocks[2];
 	keep_heap_mapped(held_blocks);
 
