@@ -188,7 +188,7 @@ static void put(const char *key, double v)
 	fprintf(raw, "%s\t%.1f\n", key, v);
 }
 
-/* shim/filter.c's file layout (struct bpf_file_header): magic, arch, the
+/* seccomp/profile_file.c's file layout (struct bpf_file_header): magic, arch, the
  * two lengths, then the enforce and the complain programs. */
 static void write_bpf(const char *dir, const char *name, const struct sock_fprog *enf, const struct sock_fprog *cmp)
 {

@@ -286,7 +286,7 @@ static uint32_t verdict(const struct sock_fprog *p, const char *name, uint64_t a
 
 /* The interpreter PID 1 uses to classify learned calls gives the default
  * profile's documented answers, arguments included. */
-static void bpf_run_reads_the_default_program(void **state)
+static void emulate_verdict_reads_the_default_program(void **state)
 {
 	(void)state;
 	struct sock_fprog e, c;
@@ -344,7 +344,7 @@ int main(void)
 	log_set_level(LOG_LEVEL_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(off_and_default),
-		cmocka_unit_test(bpf_run_reads_the_default_program),
+		cmocka_unit_test(emulate_verdict_reads_the_default_program),
 		cmocka_unit_test(learn_variant_reports_allowed_calls),
 		cmocka_unit_test(embedded_default_is_seccomp_default_json),
 		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),

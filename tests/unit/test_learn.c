@@ -1,4 +1,4 @@
-/* Learn mode's files (shim/learn.c). Each case runs in a child: learn.c keeps
+/* Learn mode's files (shim/learn.c, shim/learn_files.c). Each case runs in a child: learn.c keeps
  * one learner per process, as PID 1 has. */
 #include "testlib.h"
 
