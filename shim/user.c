@@ -1,6 +1,6 @@
 /* Who the child runs as: SHIM_USER parsed and looked up (passwd, group),
  * and the HOME decision. Before any credential change. */
-#include "identity.h"
+#include "user.h"
 
 #include <errno.h>
 #include <grp.h>
