@@ -65,14 +65,18 @@ LINK_HARDEN := -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--build-
 MUSL_LDFLAGS := -static-pie $(LINK_HARDEN)
 MUSL_LIBS := $(MUSL)/lib/libseccomp.a $(MUSL)/lib/libjson-c.a
 
-# Profile handling: parse (profile.c) -> rule set (ruleset.c) -> resolve ->
-# emit (libseccomp, range), verified in the emulator.
-PROFILE_SRCS := shim/ruleset.c shim/resolve.c shim/emit_libseccomp.c shim/emit_range.c shim/verify.c shim/print.c \
-	seccomp/emulate.c
-SHIM_SRCS := shim/log.c shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/identity.c \
-	shim/profile.c shim/filter.c shim/notify.c shim/bpf.c shim/learn.c shim/sha256.c shim/export.c shim/main.c \
-	$(PROFILE_SRCS)
-SHIM_HDRS := $(wildcard shim/*.h) seccomp/emulate.h
+# Two halves. seccomp/: the profile toolchain, parse (parse.c, dialect.c) ->
+# rule set (ruleset.c) -> resolve -> emit (libseccomp, range) -> verify (in the
+# emulator) -> print, and the profile files; bpfgen runs it at build time.
+# shim/: the PID 1 program, which runs it at start for a JSON profile.
+PROFILE_SRCS := seccomp/parse.c seccomp/dialect.c seccomp/compile.c seccomp/ruleset.c seccomp/resolve.c seccomp/emit_libseccomp.c \
+	seccomp/emit_range.c seccomp/verify.c seccomp/classes.c seccomp/emulate.c seccomp/print.c seccomp/profile_file.c
+# What the toolchain uses from shim/: one-line messages and write_all.
+BASE_SRCS := shim/log.c shim/io.c
+SHIM_SRCS := shim/config.c shim/path.c shim/spawn.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c \
+	shim/notify.c shim/lookup.c shim/learn.c shim/learn_files.c shim/sha256.c shim/main.c seccomp/embedded.c seccomp/tools.c \
+	$(BASE_SRCS) $(PROFILE_SRCS)
+SHIM_HDRS := $(wildcard shim/*.h seccomp/*.h)
 
 all: $(B)/shim $(B)/shim.spdx.json
 
@@ -87,7 +91,7 @@ $(B)/host.stamp: $(B)/deps.stamp
 $(B)/musl-static-pie.specs: scripts/musl-specs.sh $(B)/deps.stamp
 	$(Q)bash scripts/musl-specs.sh >$@.tmp && mv $@.tmp $@
 
-BPFGEN_SRCS := shim/profile.c shim/log.c $(PROFILE_SRCS)
+BPFGEN_SRCS := $(BASE_SRCS) $(PROFILE_SRCS)
 $(B)/bpfgen: seccomp/bpfgen.c $(BPFGEN_SRCS) $(SHIM_HDRS) $(GEN)/learn_data.h $(B)/deps.stamp
 	musl-gcc $(WARN) -O2 -I$(MUSL)/include -I$(GEN) -Ishim -Iseccomp -static -o $@ seccomp/bpfgen.c $(BPFGEN_SRCS) $(MUSL_LIBS)
 

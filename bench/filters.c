@@ -188,7 +188,7 @@ static void put(const char *key, double v)
 	fprintf(raw, "%s\t%.1f\n", key, v);
 }
 
-/* shim/filter.c's file layout (struct bpf_file_header): magic, arch, the
+/* seccomp/profile_file.c's file layout (struct bpf_file_header): magic, arch, the
  * two lengths, then the enforce and the complain programs. */
 static void write_bpf(const char *dir, const char *name, const struct sock_fprog *enf, const struct sock_fprog *cmp)
 {
@@ -212,10 +212,10 @@ static double cpu_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* --load-time: profile_compile_range as filter_prepare calls it (parse,
+/* --load-time: profile_compile as filter_prepare calls it (parse,
  * emit, verify), medians of N loads per file and variant, the variants
  * interleaved; beside it libseccomp's compile alone of both programs
- * (profile_compile), so the range emitter's and the check's share shows. */
+ * (profile_compile_libseccomp), so the range emitter's and the check's share shows. */
 static int load_time(int n, int nfiles, char **files)
 {
 	if (n < 1 || n > 1000)
@@ -237,8 +237,8 @@ static int load_time(int n, int nfiles, char **files)
 			int v = (i + i / 3) % 3; /* rotating order */
 			struct filter_pair pair;
 			double t0 = cpu_ms();
-			if (v == 2 ? profile_compile(buf, len, files[f], &pair, NULL)
-				   : profile_compile_range(buf, len, files[f], &pair, NULL,
+			if (v == 2 ? profile_compile_libseccomp(buf, len, files[f], &pair, NULL)
+				   : profile_compile(buf, len, files[f], &pair, NULL,
 							   v ? PROFILE_BOTH : PROFILE_ENFORCE))
 				return 1;
 			t[v][i / 3] = cpu_ms() - t0;

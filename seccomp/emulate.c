@@ -126,3 +126,9 @@ uint32_t emulate_trace(const struct sock_filter *prog, unsigned len, const struc
 	}
 	return EMULATE_INVALID;
 }
+
+uint32_t emulate_verdict(const struct sock_filter *prog, unsigned len, const struct seccomp_data *data)
+{
+	uint32_t action = emulate(prog, len, data);
+	return action == EMULATE_INVALID ? SECCOMP_RET_KILL_PROCESS : action;
+}

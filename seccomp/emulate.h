@@ -17,4 +17,10 @@ uint32_t emulate(const struct sock_filter *prog, unsigned len, const struct secc
 uint32_t emulate_trace(const struct sock_filter *prog, unsigned len, const struct seccomp_data *data,
 		       bool *read_args);
 
+/* The emulator for a caller that must fail closed: learn mode asks the base
+ * profile's own program whether a reported call is inside the base, so
+ * arguments count exactly as under enforce. A program the kernel would
+ * refuse yields SECCOMP_RET_KILL_PROCESS. No allocation. */
+uint32_t emulate_verdict(const struct sock_filter *prog, unsigned len, const struct seccomp_data *data);
+
 #endif

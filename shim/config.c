@@ -8,6 +8,10 @@
 
 #include "exitcode.h"
 
+const char *const seccomp_mode_names[3] = {
+	[SECCOMP_MODE_ENFORCE] = "enforce", [SECCOMP_MODE_COMPLAIN] = "complain", [SECCOMP_MODE_LEARN] = "learn",
+};
+
 /* RTMIN as `kill -l` and glibc programs (node) number it; musl says 35. */
 #define RTMIN 34
 
@@ -186,15 +190,13 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 		cfg->seccomp = v;
 		return 0;
 	case ENV_SECCOMP_MODE:
-		if (!strcmp(v, "enforce"))
-			cfg->seccomp_mode = SECCOMP_MODE_ENFORCE;
-		else if (!strcmp(v, "complain"))
-			cfg->seccomp_mode = SECCOMP_MODE_COMPLAIN;
-		else if (!strcmp(v, "learn"))
-			cfg->seccomp_mode = SECCOMP_MODE_LEARN;
-		else
-			return bad_value(name, v, "expected enforce, complain or learn");
-		return 0;
+		for (unsigned m = 0; m < sizeof seccomp_mode_names / sizeof *seccomp_mode_names; m++) {
+			if (!strcmp(v, seccomp_mode_names[m])) {
+				cfg->seccomp_mode = (enum seccomp_mode)m;
+				return 0;
+			}
+		}
+		return bad_value(name, v, "expected enforce, complain or learn");
 	case ENV_LOG_LEVEL:
 		if (parse_log_level(v, &cfg->log_level))
 			return bad_value(name, v, "expected error, warn, info or debug");

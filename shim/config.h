@@ -18,6 +18,8 @@ enum shim_action {
 };
 
 enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN, SECCOMP_MODE_LEARN };
+/* SHIM_SECCOMP_MODE's values, by mode. */
+extern const char *const seccomp_mode_names[3];
 
 struct shim_config {
 	enum shim_action action;

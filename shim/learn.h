@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <sys/types.h>
 
+#include "notify.h"
 #include "ruleset.h"
 
 /* Learn mode (SHIM_SECCOMP_MODE=learn): PID 1 records which of the base
@@ -13,30 +14,28 @@
  * whenever a call is seen for the first time. */
 
 /* Before anything starts: builds the output plan from the base profile (its
- * effective OCI JSON, compiled enforce program and rule set) and the child's
- * learn variant: ruleset_learn's transformation of the base (every allowed
- * call reported, except the assumed set and the bootstrap calls), emitted by
- * profile_emit. Allocates. 0 or EXIT_SECCOMP / EXIT_CONFIG after one error line. */
-int learn_init(const char *file, const char *base_name, const char *base_kind, const char *effective_json,
-	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant);
+ * rule set, printed entry by entry, and its compiled enforce program) and the
+ * child's learn variant: ruleset_learn's transformation of the base (every
+ * allowed call reported, except the assumed set and the bootstrap calls),
+ * emitted by profile_emit. Allocates. 0 or EXIT_SECCOMP / EXIT_CONFIG after
+ * one error line. */
+int learn_init(const char *file, const char *base_name, const char *base_kind, const struct sock_fprog *enforce,
+	       const struct ruleset *base, struct sock_fprog *variant);
 
 /* After the privilege drop, before the child starts: opens the output
  * directory (kept open for PID 1, which can no longer resolve paths freely
  * once confined), merges an existing file learned from the same base (its
  * review file says which), writes the profile and review file and says at
- * warn level that learn mode is on. A location
- * that does not exist or cannot be written, or an existing file that cannot
- * be merged, fails here: EXIT_CONFIG. */
+ * warn level that learn mode is on. A location that does not exist or
+ * cannot be written, or an existing file that cannot be merged, fails here:
+ * EXIT_CONFIG. (Also learn_recorder's open.) */
 int learn_open(void);
 
-/* PID 1, for each notification: DATA is the call, TID its thread. Records a
- * call the first time it is seen (process lookup, rewrite), else returns at
- * once. No allocation. */
-void learn_seen(const struct seccomp_data *data, pid_t tid, int listener, __u64 id);
-
-/* At exit, every process reaped: writes both files once more (the workload
- * could replace them while it ran) and one summary line on stderr with the
- * sha256 of the profile written. No allocation. */
-void learn_finish(void);
+/* Learn mode's recorder (after learn_init): open is learn_open; each
+ * notification records a call the first time it is seen (process lookup,
+ * rewrite of both files); finish, every process reaped, writes both files
+ * once more (the workload could replace them while it ran) and one summary
+ * line on stderr with the sha256 of the profile written. */
+extern const struct recorder learn_recorder;
 
 #endif

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 static enum log_level current_level = LOG_LEVEL_WARN;
 
 void log_set_level(enum log_level level)
@@ -46,14 +48,6 @@ void log_line(enum log_level level, const char *tag, const char *fmt, ...)
 			line[i] = ' ';
 	line[len++] = '\n';
 
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(STDERR_FILENO, line + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break; /* stderr is gone: nothing better to do */
-		off += (size_t)w;
-	}
+	(void)write_all(STDERR_FILENO, line, len); /* stderr is gone: nothing better to do */
 	errno = saved_errno;
 }

@@ -1,27 +1,22 @@
 #include "notify.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exitcode.h"
-#include "learn.h"
 #include "log.h"
+#include "lookup.h"
 
-#define MAX_NR 1024
 #define SEEN_SLOTS 4096
 
-static const char *names[MAX_NR];
 static uint32_t native_arch;
+static const char *profile_name, *profile_kind;
 
 /* Kernel structs may grow; these buffers are checked against the sizes it reports. */
 static union {
@@ -39,12 +34,8 @@ static struct {
 	int nr;
 } seen[SEEN_SLOTS];
 
-static bool learning;
-
-int notify_init(bool learn)
+int notify_init(const char *mode, const char *profile, const char *kind)
 {
-	learning = learn;
-	const char *mode = learn ? "learn" : "complain";
 	uint32_t action = SECCOMP_RET_USER_NOTIF;
 	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action)) {
 		log_error("SHIM_SECCOMP_MODE=%s: this kernel has no seccomp user notification "
@@ -63,54 +54,31 @@ int notify_init(bool learn)
 	req_size = sizes.seccomp_notif > sizeof req.n ? sizes.seccomp_notif : sizeof req.n;
 	resp_size = sizes.seccomp_notif_resp > sizeof resp.r ? sizes.seccomp_notif_resp : sizeof resp.r;
 	native_arch = seccomp_arch_native();
-	for (int nr = 0; nr < MAX_NR; nr++)
-		names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	profile_name = profile;
+	profile_kind = kind;
+	lookup_init();
 	return 0;
 }
 
-const char *notify_syscall_name(int nr)
+const struct seccomp_notif *notify_receive(int fd)
 {
-	return nr >= 0 && nr < MAX_NR ? names[nr] : NULL;
-}
-
-static pid_t tgid_of(pid_t tid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tid;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return tid;
-	buf[n] = '\0';
-	const char *t = strstr(buf, "\nTgid:");
-	return t ? (pid_t)strtol(t + 6, NULL, 10) : tid;
-}
-
-static void read_comm(pid_t pid, char *comm, size_t size)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	snprintf(comm, size, "?");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, comm, size - 1);
-	(void)close(fd);
-	if (n <= 0) {
-		snprintf(comm, size, "?");
-		return;
+	memset(req.bytes, 0, req_size);
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req.n)) {
+		/* ENOENT: the caller died before we looked. */
+		if (errno != ENOENT && errno != EINTR)
+			log_warn("seccomp: receiving a notification: %s", strerror(errno));
+		return NULL;
 	}
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
+	return &req.n;
 }
 
-void notify_process(pid_t tid, pid_t *tgid, char *comm, size_t size)
+void notify_continue(int fd, const struct seccomp_notif *n)
 {
-	*tgid = tgid_of(tid);
-	read_comm(*tgid, comm, size);
+	memset(resp.bytes, 0, resp_size);
+	resp.r.id = n->id;
+	resp.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp.r) && errno != ENOENT)
+		log_warn("seccomp: answering a notification: %s", strerror(errno));
 }
 
 /* True the first time this process makes this syscall. */
@@ -130,32 +98,29 @@ static int first_time(pid_t tgid, int nr)
 	return 1; /* table full: better a repeated line than a lost one */
 }
 
-void notify_handle(int fd)
+static int complain_open(void)
 {
-	memset(req.bytes, 0, req_size);
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req.n)) {
-		/* ENOENT: the caller died before we looked. */
-		if (errno != ENOENT && errno != EINTR)
-			log_warn("seccomp: receiving a notification: %s", strerror(errno));
+	/* Otherwise "no would-deny lines" looks like "not in complain mode". */
+	log_warn("seccomp: complain mode: profile %s (%s) is not enforced; each would-be denial is logged",
+		 profile_name, profile_kind);
+	return 0;
+}
+
+static void complain_notified(int fd)
+{
+	const struct seccomp_notif *n = notify_receive(fd);
+	if (!n)
 		return;
-	}
-	int nr = req.n.data.nr;
-	if (learning) {
-		learn_seen(&req.n.data, (pid_t)req.n.pid, fd, req.n.id);
-		goto answer;
-	}
-	pid_t tgid = tgid_of((pid_t)req.n.pid);
+	int nr = n->data.nr;
+	pid_t tgid = lookup_tgid((pid_t)n->pid);
 	if (first_time(tgid, nr)) {
 		char comm[32];
-		read_comm(tgid, comm, sizeof comm);
-		const char *name = req.n.data.arch == native_arch && nr >= 0 && nr < MAX_NR && names[nr]
-					   ? names[nr] : "?";
-		log_line(LOG_LEVEL_ERROR, "seccomp", "would deny %s(%d) pid=%d comm=%s", name, nr, (int)tgid, comm);
+		lookup_comm(tgid, comm, sizeof comm);
+		const char *name = n->data.arch == native_arch ? lookup_syscall_name(nr) : NULL;
+		log_line(LOG_LEVEL_ERROR, "seccomp", "would deny %s(%d) pid=%d comm=%s", name ? name : "?", nr,
+			 (int)tgid, comm);
 	}
-answer:
-	memset(resp.bytes, 0, resp_size);
-	resp.r.id = req.n.id;
-	resp.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp.r) && errno != ENOENT)
-		log_warn("seccomp: answering a notification: %s", strerror(errno));
+	notify_continue(fd, n);
 }
+
+const struct recorder notify_complain = { .open = complain_open, .on_notify = complain_notified };

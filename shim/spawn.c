@@ -46,7 +46,9 @@ struct child_args {
 	int listener_sock;
 };
 
-static _Noreturn void report(struct failure *f, int stage, int err, const char *what)
+/* The child ends here: it leaves STAGE, ERR and WHAT for PID 1 (which logs
+ * them and picks the exit code) and exits. */
+static _Noreturn void child_fails(struct failure *f, int stage, int err, const char *what)
 {
 	size_t len = strlen(what);
 	if (len >= sizeof f->what)
@@ -219,18 +221,18 @@ static int child_main(void *arg)
 	struct failure *fail = a->failure;
 
 	if (req->sigchld_ignored && signal(SIGCHLD, SIG_IGN) == SIG_ERR)
-		report(fail, STAGE_SETUP, errno, "restoring SIGCHLD");
+		child_fails(fail, STAGE_SETUP, errno, "restoring SIGCHLD");
 	if (req->foreground) {
 		if (setpgid(0, 0))
-			report(fail, STAGE_SETUP, errno, "setpgid");
+			child_fails(fail, STAGE_SETUP, errno, "setpgid");
 		/* Signals are still blocked here, so SIGTTOU cannot stop us. A
 		 * terminal we do not control is not fatal: the child keeps its group. */
 		(void)tcsetpgrp(STDIN_FILENO, getpid());
 	} else if (setsid() < 0) {
-		report(fail, STAGE_SETUP, errno, "setsid");
+		child_fails(fail, STAGE_SETUP, errno, "setsid");
 	}
 	if (mark_fds_cloexec())
-		report(fail, STAGE_SETUP, errno, "closing inherited descriptors");
+		child_fails(fail, STAGE_SETUP, errno, "closing inherited descriptors");
 
 	/* The PATH and fallback search happens here, before the filter, as runc
 	 * does: the filter then sees one execve, not the search's attempts. */
@@ -240,18 +242,18 @@ static int child_main(void *arg)
 	const char *what;
 	int err = search(req, exe, sizeof exe, &fallback_dir, &stage, &what);
 	if (err)
-		report(fail, stage, err, what);
+		child_fails(fail, stage, err, what);
 	/* Found through the fallback: node's own children (spawnSync("node"),
 	 * npm) search the same PATH, so it gains that directory. */
 	if (fallback_dir && extend_path(req, exe, fallback_dir))
-		report(fail, STAGE_SETUP, ENAMETOOLONG, "adding the fallback directory to PATH");
+		child_fails(fail, STAGE_SETUP, ENAMETOOLONG, "adding the fallback directory to PATH");
 
 	if (req->ambient_net_bind_service &&
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0))
-		report(fail, STAGE_IDENTITY, errno, "raising CAP_NET_BIND_SERVICE as ambient");
+		child_fails(fail, STAGE_IDENTITY, errno, "raising CAP_NET_BIND_SERVICE as ambient");
 
 	if (shim_sigmask(SIG_SETMASK, req->child_mask, NULL))
-		report(fail, STAGE_SETUP, errno, "restoring the signal mask");
+		child_fails(fail, STAGE_SETUP, errno, "restoring the signal mask");
 
 	/* From here on the filter is installed. The child makes only the calls
 	 * complain mode's bootstrap allowance lets through (ruleset.c):
@@ -259,14 +261,15 @@ static int child_main(void *arg)
 	 * notification before it holds it), execve, and exit_group on failure.
 	 * The listener needs no close: seccomp(2) opens it close-on-exec. */
 	if (req->filter) {
-		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, req->filter_flags, req->filter);
+		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  req->listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, req->filter);
 		if (fd < 0)
-			report(fail, STAGE_FILTER, errno, "installing the seccomp filter");
-		if ((req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && send_fd(a->listener_sock, (int)fd))
-			report(fail, STAGE_FILTER, errno, "handing the listener to PID 1");
+			child_fails(fail, STAGE_FILTER, errno, "installing the seccomp filter");
+		if (req->listener && send_fd(a->listener_sock, (int)fd))
+			child_fails(fail, STAGE_FILTER, errno, "handing the listener to PID 1");
 	}
 	execve(exe, req->argv, req->envp);
-	report(fail, STAGE_EXEC, errno, exe);
+	child_fails(fail, STAGE_EXEC, errno, exe);
 }
 
 static void log_not_found(const struct spawn_request *req)
@@ -319,7 +322,7 @@ int spawn_check(const struct spawn_request *req, char *exe, size_t size, size_t 
 int spawn_child(const struct spawn_request *req, pid_t *pid_out, int *listener_fd)
 {
 	int sock[2] = { -1, -1 };
-	bool want_listener = req->filter && (req->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	bool want_listener = req->filter && req->listener;
 
 	*listener_fd = -1;
 #ifdef SHIM_SPAWN_FORK

@@ -16,7 +16,7 @@ struct spawn_request {
 	bool sigchld_ignored;           /* the shim was started with SIGCHLD ignored */
 	bool foreground;                /* stdin is a terminal: child is its foreground group */
 	const struct sock_fprog *filter; /* installed last before execve; NULL for none */
-	unsigned filter_flags;          /* SECCOMP_FILTER_FLAG_*; NEW_LISTENER for complain mode */
+	bool listener;                  /* the filter hands PID 1 a notification listener */
 	/* A command found through the fallback: the child writes "PATH=" PATH
 	 * ":" DIR here and puts it at envp[path_slot] (config_child_env leaves
 	 * room), so node's own children find node too. NULL: PATH stays. */

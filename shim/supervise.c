@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "io.h"
 #include "log.h"
 
 /* After KILL, processes we may not signal (a root `kubectl exec` under an
@@ -98,14 +99,8 @@ static bool in_group(long pid, pid_t pgid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, buf, sizeof buf) <= 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	const char *p = strrchr(buf, ')');
 	int ppid, pgrp;
 	char st;

@@ -12,8 +12,8 @@ UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 # The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
 MUSL_TEST := $(B)/musl-test
-UNIT_SRCS := shim/log.c shim/config.c shim/path.c shim/supervise.c shim/identity.c shim/profile.c \
-	shim/filter.c shim/notify.c shim/spawn.c shim/bpf.c shim/learn.c shim/sha256.c shim/export.c $(PROFILE_SRCS)
+UNIT_SRCS := shim/config.c shim/path.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c shim/notify.c \
+	shim/lookup.c shim/spawn.c shim/learn.c shim/learn_files.c shim/sha256.c seccomp/embedded.c seccomp/tools.c $(BASE_SRCS) $(PROFILE_SRCS)
 
 UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \
 	tests/unit/testlib.h tests/differential.h $(B)/host.stamp
@@ -162,7 +162,7 @@ test-valgrind: $(UNIT_BINS) $(T)/bpfgen-host test-deps
 FUZZ_SECONDS ?= 600
 FUZZ_CFLAGS := $(filter-out -Wformat=2,$(WARN)) -g -O1 -I$(HOST)/include -I$(GEN) -Ishim -Iseccomp \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := shim/log.c shim/config.c shim/identity.c shim/profile.c $(PROFILE_SRCS)
+FUZZ_SRCS := shim/config.c shim/user.c shim/identity.c $(BASE_SRCS) $(PROFILE_SRCS)
 
 $(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) tests/differential.h $(B)/host.stamp
 	@mkdir -p $(T)

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct filter_pair pair;
 	char *effective = NULL;
-	int rc = profile_compile((const char *)data, size, "fuzz", &pair, &effective);
+	int rc = profile_compile_libseccomp((const char *)data, size, "fuzz", &pair, &effective);
 	if (rc != 0 && rc != EXIT_SECCOMP)
 		abort();
 	if (rc == 0) {
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What --print-profile prints must load again. */
 		struct filter_pair again;
 		char *second = NULL;
-		if (profile_compile(effective, strlen(effective), "fuzz-effective", &again, &second))
+		if (profile_compile_libseccomp(effective, strlen(effective), "fuzz-effective", &again, &second))
 			abort();
 		filter_pair_free(&again);
 		free(second);

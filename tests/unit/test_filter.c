@@ -12,13 +12,15 @@
 #include <sys/stat.h>
 
 #include "emulate.h"
-#include "exitcode.h"
-#include "bpf.h"
+#include "embedded.h"
 #include "emit.h"
+#include "exitcode.h"
 #include "filter.h"
 #include "learn.h"
 #include "notify.h"
+#include "plan.h"
 #include "log.h"
+#include "tools.h"
 
 static const char *profile =
 	"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":[{\"names\":"
@@ -33,13 +35,13 @@ static void off_and_default(void **state)
 	assert_int_equal(filter_prepare("off", SECCOMP_MODE_COMPLAIN, &f), EXIT_CONFIG);
 	assert_int_equal(filter_prepare("default", SECCOMP_MODE_ENFORCE, &f), 0);
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	assert_int_equal(f.prog.len, e.len);
 	assert_ptr_equal(f.prog.filter, e.filter);
-	assert_int_equal(f.flags, 0);
+	assert_null(plan_recorder(SECCOMP_MODE_ENFORCE)); /* no listener */
 	assert_int_equal(filter_prepare("default", SECCOMP_MODE_COMPLAIN, &f), 0);
 	assert_ptr_equal(f.prog.filter, c.filter);
-	assert_int_not_equal(f.flags, 0);
+	assert_ptr_equal(plan_recorder(SECCOMP_MODE_COMPLAIN), &notify_complain); /* a listener, complain's logger */
 }
 
 /* The test profile written to a temporary file and compiled beside it
@@ -48,7 +50,7 @@ static void compile_temp(char *json_path, char *bpf_path)
 {
 	snprintf(json_path, 64, "%s", write_temp(profile, strlen(profile)));
 	snprintf(bpf_path, 80, "%s.bpf", json_path);
-	assert_int_equal(filter_compile_file(json_path, bpf_path), 0);
+	assert_int_equal(tools_compile_profile(json_path, bpf_path), 0);
 }
 
 static void compiled_file_gives_the_same_filter_as_its_json(void **state)
@@ -77,7 +79,7 @@ static void compiled_file_gives_the_same_filter_as_its_json(void **state)
 	/* seccomp/default.json given at run time: the embedded program itself. */
 	struct filter_setup from_file;
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	assert_int_equal(filter_prepare("seccomp/default.json", SECCOMP_MODE_ENFORCE, &from_file), 0);
 	assert_int_equal(from_file.prog.len, e.len);
 	assert_memory_equal(from_file.prog.filter, e.filter, e.len * sizeof *e.filter);
@@ -127,7 +129,7 @@ static void json_start_builds_only_the_program_of_its_mode(void **state)
 	assert_ptr_equal(f.prog.filter, f.owned.complain);
 	assert_int_equal(f.prog.len, pair.owned.complain_len);
 	assert_memory_equal(f.prog.filter, pair.owned.complain, f.prog.len * sizeof *f.prog.filter);
-	assert_int_not_equal(f.flags, 0);
+	assert_non_null(plan_recorder(SECCOMP_MODE_COMPLAIN));
 	filter_release(&f);
 	filter_release(&pair);
 	unlink(bpf_path);
@@ -170,7 +172,7 @@ static void compile_file_never_follows_a_planted_symlink(void **state)
 	assert_int_equal(symlink(victim, tmp), 0);
 	assert_int_equal(symlink(victim2, out), 0);
 
-	assert_int_equal(filter_compile_file(json_path, out), 0);
+	assert_int_equal(tools_compile_profile(json_path, out), 0);
 	assert_file_holds(victim, "precious");
 	assert_file_holds(victim2, "precious too");
 	struct stat st;
@@ -257,9 +259,9 @@ static void embedded_default_is_seccomp_default_json(void **state)
 	size_t len = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	struct filter_pair pair;
-	assert_int_equal(profile_compile_range(buf, len, "seccomp/default.json", &pair, NULL, PROFILE_BOTH), 0);
+	assert_int_equal(profile_compile(buf, len, "seccomp/default.json", &pair, NULL, PROFILE_BOTH), 0);
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	assert_int_equal(pair.enforce_len, e.len);
 	assert_memory_equal(pair.enforce, e.filter, e.len * sizeof(struct sock_filter));
 	assert_int_equal(pair.complain_len, c.len);
@@ -279,16 +281,16 @@ static uint32_t verdict(const struct sock_fprog *p, const char *name, uint64_t a
 {
 	struct seccomp_data d = { .nr = seccomp_syscall_resolve_name(name), .arch = NATIVE,
 				  .args = { arg0 } };
-	return bpf_run(p->filter, p->len, &d);
+	return emulate_verdict(p->filter, p->len, &d);
 }
 
 /* The interpreter PID 1 uses to classify learned calls gives the default
  * profile's documented answers, arguments included. */
-static void bpf_run_reads_the_default_program(void **state)
+static void emulate_verdict_reads_the_default_program(void **state)
 {
 	(void)state;
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	assert_int_equal(verdict(&e, "read", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&e, "mount", 0), SECCOMP_RET_ERRNO | EPERM);
 	assert_int_equal(verdict(&e, "clone3", 0), SECCOMP_RET_ERRNO | ENOSYS);
@@ -299,12 +301,12 @@ static void bpf_run_reads_the_default_program(void **state)
 	assert_int_equal(verdict(&c, "mount", 0), SECCOMP_RET_USER_NOTIF);
 #if defined(__x86_64__)
 	struct seccomp_data x32 = { .nr = 0x40000000, .arch = NATIVE };
-	assert_int_equal(bpf_run(e.filter, e.len, &x32) & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(emulate_verdict(e.filter, e.len, &x32) & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_KILL_PROCESS);
 #endif
 	struct seccomp_data other = { .nr = 1, .arch = OTHER };
-	assert_int_equal(bpf_run(e.filter, e.len, &other), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(emulate_verdict(e.filter, e.len, &other), SECCOMP_RET_KILL_PROCESS);
 	struct sock_filter bad[] = { BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 5) };
-	assert_int_equal(bpf_run(bad, 1, &other), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(emulate_verdict(bad, 1, &other), SECCOMP_RET_KILL_PROCESS);
 }
 
 /* Learn variant: the assumed set stays allowed, the base's other allowed
@@ -315,10 +317,10 @@ static void learn_variant_reports_allowed_calls(void **state)
 	struct filter_setup f;
 	assert_int_equal(filter_prepare("off", SECCOMP_MODE_LEARN, &f), EXIT_CONFIG);
 	assert_int_equal(filter_prepare("default", SECCOMP_MODE_LEARN, &f), 0);
-	assert_non_null(f.effective);
-	assert_int_not_equal(f.flags, 0);
+	assert_true(f.rules.nrules > 0); /* learn keeps the base's rules */
+	assert_ptr_equal(plan_recorder(SECCOMP_MODE_LEARN), &learn_recorder); /* a listener, learn's recorder */
 	struct sock_fprog variant;
-	assert_int_equal(learn_init("/tmp/learn-unit.json", "default", "embedded", f.effective, &f.base, &f.rules, &variant), 0);
+	assert_int_equal(learn_init("/tmp/learn-unit.json", "default", "embedded", &f.base, &f.rules, &variant), 0);
 	assert_int_equal(verdict(&variant, "read", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&variant, "futex", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&variant, "sendmsg", 0), SECCOMP_RET_ALLOW);
@@ -329,11 +331,11 @@ static void learn_variant_reports_allowed_calls(void **state)
 	assert_int_equal(verdict(&variant, "clone3", 0), SECCOMP_RET_ERRNO | ENOSYS);
 #if defined(__x86_64__)
 	struct seccomp_data x32 = { .nr = 0x40000000, .arch = NATIVE };
-	assert_int_equal(bpf_run(variant.filter, variant.len, &x32) & SECCOMP_RET_ACTION_FULL,
+	assert_int_equal(emulate_verdict(variant.filter, variant.len, &x32) & SECCOMP_RET_ACTION_FULL,
 			 SECCOMP_RET_KILL_PROCESS);
 #endif
 	struct seccomp_data other = { .nr = 3, .arch = OTHER };
-	assert_int_equal(bpf_run(variant.filter, variant.len, &other), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(emulate_verdict(variant.filter, variant.len, &other), SECCOMP_RET_KILL_PROCESS);
 	filter_release(&f);
 }
 
@@ -342,7 +344,7 @@ int main(void)
 	log_set_level(LOG_LEVEL_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(off_and_default),
-		cmocka_unit_test(bpf_run_reads_the_default_program),
+		cmocka_unit_test(emulate_verdict_reads_the_default_program),
 		cmocka_unit_test(learn_variant_reports_allowed_calls),
 		cmocka_unit_test(embedded_default_is_seccomp_default_json),
 		cmocka_unit_test(compiled_file_gives_the_same_filter_as_its_json),

@@ -1,4 +1,4 @@
-/* Learn mode's files (shim/learn.c). Each case runs in a child: learn.c keeps
+/* Learn mode's files (shim/learn.c, shim/learn_files.c). Each case runs in a child: learn.c keeps
  * one learner per process, as PID 1 has. */
 #include "testlib.h"
 
@@ -13,6 +13,7 @@
 #include "learn.h"
 #include "log.h"
 #include "notify.h"
+#include "print.h"
 #include "sha256.h"
 
 static char dir[64];
@@ -49,12 +50,16 @@ static int init(const char *name)
 	snprintf(file, sizeof file, "%s/%s", dir, name);
 	struct filter_setup f;
 	struct sock_fprog variant;
-	if (filter_prepare("default", SECCOMP_MODE_LEARN, &f) || notify_init(true))
+	if (filter_prepare("default", SECCOMP_MODE_LEARN, &f) || notify_init("learn", "default", "embedded"))
 		return 90;
 	char printed[1 << 16]; /* as --print-profile prints it */
-	snprintf(printed, sizeof printed, "%s\n", f.effective);
+	char *effective = print_ruleset(&f.rules);
+	if (!effective)
+		return 90;
+	snprintf(printed, sizeof printed, "%s\n", effective);
+	free(effective);
 	sha256_hex(printed, strlen(printed), base_sha);
-	int rc = learn_init(file, "default", "embedded", f.effective, &f.base, &f.rules, &variant) ? 91 : 0;
+	int rc = learn_init(file, "default", "embedded", &f.base, &f.rules, &variant) ? 91 : 0;
 	filter_release(&f);
 	return rc;
 }

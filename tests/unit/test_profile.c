@@ -18,7 +18,7 @@
 
 static int compile(const char *json, struct filter_pair *out, char **eff)
 {
-	return profile_compile(json, strlen(json), "test", out, eff);
+	return profile_compile_libseccomp(json, strlen(json), "test", out, eff);
 }
 
 static void oci_profile_compiles_both_variants(void **state)
@@ -121,7 +121,7 @@ static int compile_file(const char *path, struct filter_pair *f, char **eff)
 {
 	size_t len;
 	char *data = slurp(path, &len);
-	return profile_compile(data, len, path, f, eff);
+	return profile_compile_libseccomp(data, len, path, f, eff);
 }
 
 /* Item 11 of issue 9: as runc, on every architecture the profile lists
@@ -327,7 +327,7 @@ static void condition_values_take_the_whole_unsigned_64_bit_range(void **state)
 	free(printed);
 	/* The program (range emitter, verified at load) decides on the exact values. */
 	struct filter_pair f;
-	assert_int_equal(profile_compile_range(json, sizeof json - 1, "test", &f, NULL, PROFILE_ENFORCE), 0);
+	assert_int_equal(profile_compile(json, sizeof json - 1, "test", &f, NULL, PROFILE_ENFORCE), 0);
 	static const struct {
 		uint64_t args[4];
 		uint32_t want;
@@ -375,7 +375,7 @@ static void nul_byte_is_refused(void **state)
 	(void)state;
 	struct filter_pair f;
 	static const char data[] = "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}\0";
-	assert_int_equal(profile_compile(data, sizeof data - 1, "test", &f, NULL), EXIT_SECCOMP);
+	assert_int_equal(profile_compile_libseccomp(data, sizeof data - 1, "test", &f, NULL), EXIT_SECCOMP);
 }
 
 static uint32_t decide(const struct filter_pair *f, uint32_t arch, uint32_t nr)

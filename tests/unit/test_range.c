@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "embedded.h"
 #include "emit.h"
 #include "emulate.h"
 #include "filter.h"
@@ -256,7 +257,7 @@ static void embedded_default_is_the_range_program(void **state)
 	unsigned short range_len;
 	assert_int_equal(emit_range(&rs, &range, &range_len), 0);
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	assert_int_equal(e.len, range_len);
 	assert_memory_equal(e.filter, range, range_len * sizeof *range);
 	free(range);
@@ -269,7 +270,7 @@ static void unconditional_allows_read_no_argument(void **state)
 {
 	(void)state;
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	unsigned allowed = 0;
 	for (uint32_t nr = 0; nr < 1024; nr++) {
 		struct seccomp_data d = { .nr = (int)nr, .arch = AUDIT_ARCH_X86_64 };
@@ -396,7 +397,7 @@ static void truncated_arguments_follow_the_kernel(void **state)
 {
 	(void)state;
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	struct seccomp_data d = { .nr = SYS_socket, .arch = AUDIT_ARCH_X86_64 };
 	d.args[0] = AF_INET | 1ull << 32;
 	assert_int_equal(emulate(e.filter, e.len, &d), SCMP_ACT_ALLOW);
@@ -413,7 +414,7 @@ static void emulator_agrees_with_the_kernel(void **state)
 	if (preload && strstr(preload, "vgpreload"))
 		skip(); /* valgrind does not implement seccomp(2); the plain run checks this */
 	struct sock_fprog e, c;
-	filter_default(&e, &c);
+	embedded_default(&e, &c);
 	static const struct {
 		long nr;
 		uint64_t a0, a1;

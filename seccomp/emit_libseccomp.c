@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "exitcode.h"
 #include "log.h"
 
@@ -20,7 +21,6 @@
  * instead of failing. x32 (x86_64's arch value with bit 30 set) is checked
  * apart from x86_64, and only when listed; otherwise the profile decides. */
 #define STUB_MAX 48
-#define X32_BIT 0x40000000u
 
 static long arch_max(const struct ruleset *rs, uint32_t arch)
 {

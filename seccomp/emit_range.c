@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "resolve.h"
 
 #define MAX_INSNS 4096
 #define MAX_LABELS 8192
-#define X32_BIT 0x40000000u
 #define NEXT (-1) /* the following instruction */
 
 struct asm_ {
@@ -291,17 +291,15 @@ static void block(struct asm_ *a, const struct table *t, struct run *runs, int a
 	a->nret = 0;
 }
 
-int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned short *len)
+int emit_range_tables(const struct ruleset *rs, const struct table *t, struct sock_filter **prog,
+		      unsigned short *len)
 {
-	struct table *t = calloc(rs->narch, sizeof *t);
 	struct asm_ *a = calloc(1, sizeof *a);
 	struct run *runs = calloc(TABLE_NR + TABLE_MAX_HIGH, sizeof *runs);
 	int rc = -1, x32 = -1, x86_64 = -1;
-	if (!t || !a || !runs || !rs->narch)
+	if (!a || !runs || !rs->narch)
 		goto out;
 	for (unsigned i = 0; i < rs->narch; i++) {
-		if (resolve(rs, i, &t[i]))
-			goto out;
 		if (t[i].arch == SCMP_ARCH_X32)
 			x32 = (int)i;
 		if (t[i].arch == SCMP_ARCH_X86_64)
@@ -386,6 +384,15 @@ int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned sho
 out:
 	free(runs);
 	free(a);
+	return rc;
+}
+
+int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned short *len)
+{
+	struct table *t;
+	if (resolve_all(rs, &t))
+		return -1;
+	int rc = emit_range_tables(rs, t, prog, len);
 	free(t);
 	return rc;
 }

@@ -53,6 +53,12 @@ bool resolve_arch_supported(uint32_t arch);
  * syscall. */
 int resolve(const struct ruleset *rs, unsigned a, struct table *t);
 
+/* Every architecture of RS resolved, in RS's order, into *TABLES (malloc'd,
+ * RS->narch of them): the tables the range emitter builds from and the
+ * proof checks against. 0, or -1 when out of memory or any architecture is
+ * outside the tables' reach (as resolve). */
+int resolve_all(const struct ruleset *rs, struct table **tables);
+
 /* Whether the kernel reads only the low 32 bits of argument ARG of syscall
  * NR on the 64-bit ARCH (an int or unsigned int parameter, or legacy clone's
  * flags). */

@@ -10,4 +10,11 @@
 /* Pretty-printed JSON text, malloc'd; NULL when out of memory. */
 char *print_ruleset(const struct ruleset *rs);
 
+/* One profile entry, rules FIRST..END-1 (one group: same action and args),
+ * as one line of JSON, with only the names KEEP accepts (NULL: all); *KEPT
+ * says how many. Learn mode's output is made of these. malloc'd; NULL when
+ * out of memory. */
+char *print_entry(const struct ruleset *rs, unsigned first, unsigned end, bool (*keep)(const char *name),
+		  unsigned *kept);
+
 #endif

@@ -17,4 +17,10 @@ int emit_libseccomp(const struct ruleset *rs, const char *source, struct sock_fi
  * numbers above its table): callers then keep libseccomp's program. */
 int emit_range(const struct ruleset *rs, struct sock_filter **prog, unsigned short *len);
 
+/* The same from RS's tables as resolve_all built them (profile_emit builds
+ * them once, for this and for the proof). */
+struct table;
+int emit_range_tables(const struct ruleset *rs, const struct table *t, struct sock_filter **prog,
+		      unsigned short *len);
+
 #endif

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classes.h"
 #include "emulate.h"
 #include "resolve.h"
 
@@ -38,8 +39,6 @@
 #define W_ARCH 1
 #define W_ARG_HI(k) (5 + 2 * (k)) /* little-endian: the low word first */
 #define STATES_PER_PC 8    /* distinct accumulators at one instruction */
-#define MAX_MASK_BITS 12   /* masked bits of one word enumerated */
-#define MAX_REPS 8192      /* values tried for one word */
 #define POINT_BUDGET (1u << 18) /* vectors compared per proof */
 
 /* The accumulator, abstractly: a constant, or a word ANDed with a mask. */
@@ -48,11 +47,6 @@ struct acc {
 	int8_t word;  /* -1: a constant */
 };
 
-struct pred {
-	uint32_t mask, k;
-	uint16_t op; /* BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET */
-	uint8_t word;
-};
 
 struct proof {
 	const struct ruleset *rs;
@@ -210,175 +204,6 @@ static int walk(struct proof *p, int i, const uint32_t *val, uint32_t fixed)
 	return 0;
 }
 
-/* The least W >= L with (W & U) == S, if any (for the masked bits). */
-static bool least_with_bits(uint32_t l, uint32_t u, uint32_t s, uint32_t *w)
-{
-	if ((l & u) == s) {
-		*w = l;
-		return true;
-	}
-	/* Raise the lowest bit I that can go from 0 to 1 with L's bits above it
-	 * already matching S on U; below I, the smallest: S's bits. */
-	for (unsigned i = 0; i < 32; i++) {
-		uint32_t bit = 1u << i, above = i == 31 ? 0 : ~0u << (i + 1), below = bit - 1;
-		if (!(l & bit) && (!(u & bit) || (s & bit)) && (l & u & above) == (s & above)) {
-			*w = (l & above) | bit | (s & below);
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool holds(const struct pred *q, uint32_t w)
-{
-	uint32_t x = w & q->mask;
-	switch (q->op) {
-	case BPF_JEQ: return x == q->k;
-	case BPF_JGT: return x > q->k;
-	case BPF_JGE: return x >= q->k;
-	default: return (x & q->k) != 0;
-	}
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* A mask too wide to enumerate, used by equality tests only (a masked
- * compare on one argument): the classes are "W & U equals one of the
- * compared values K" and "none of them", within each interval of the
- * unmasked comparisons (OUT[0..NS-1], their starts). One value each, or
- * the proof gives up. */
-static int one_mask(struct proof *p, const struct pred *q, unsigned n, uint32_t u, uint32_t *out, unsigned ns)
-{
-	uint32_t k[256];
-	unsigned nk = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (q[i].mask == 0xffffffffu && q[i].op != BPF_JSET)
-			continue;
-		if (q[i].mask != u || q[i].op != BPF_JEQ || nk == 256)
-			return give_up(p, "masks too wide to enumerate");
-		k[nk++] = q[i].k;
-	}
-	uint32_t *starts = malloc(ns * sizeof *starts);
-	if (!starts)
-		return give_up(p, "out of memory");
-	memcpy(starts, out, ns * sizeof *starts);
-	unsigned nout = 0;
-	for (unsigned r = 0; r < ns; r++) {
-		uint32_t lo = starts[r], hi = r + 1 < ns ? starts[r + 1] - 1 : 0xffffffffu, w;
-		if (nout + nk + 65 > MAX_REPS) {
-			free(starts);
-			return give_up(p, "too many values compared on one word");
-		}
-		for (unsigned i = 0; i < nk; i++)
-			if (least_with_bits(lo, u, k[i] & u, &w) && w <= hi)
-				out[nout++] = w;
-		/* "None of them": the first few masked values that are not a K
-		 * (nk + 1 distinct ones include one), where the interval has one. */
-		bool found = false;
-		uint32_t s = 0;
-		for (unsigned tries = 0; tries < nk + 64 && !found; tries++) {
-			bool listed = false;
-			for (unsigned i = 0; i < nk && !listed; i++)
-				listed = (k[i] & u) == s && (k[i] & ~u) == 0;
-			if (!listed && least_with_bits(lo, u, s, &w) && w <= hi) {
-				out[nout++] = w;
-				found = true;
-			}
-			s = (s - u) & u;
-			if (!s)
-				break;
-		}
-		/* Not found in a short interval: try all of it. */
-		if (!found && hi - lo >= 64) {
-			free(starts);
-			return give_up(p, "masks too wide to enumerate");
-		}
-		for (uint32_t j = 0; !found && j <= hi - lo; j++)
-			out[nout++] = lo + j;
-	}
-	free(starts);
-	return (int)nout;
-}
-
-/* One value per class of WORD under the predicates Q (N of them) into OUT;
- * the count, or -1 when that cannot be done within the limits. */
-static int reps_of(struct proof *p, const struct pred *q, unsigned n, uint32_t *out)
-{
-	/* Unmasked comparisons: the starts of the intervals. Masked ones: the
-	 * bits they look at. */
-	unsigned nstart = 0;
-	uint32_t u = 0;
-	out[nstart++] = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t m = q[i].op == BPF_JSET ? q[i].mask & q[i].k : q[i].mask;
-		if (nstart + 2 > MAX_REPS)
-			return give_up(p, "too many values compared on one word");
-		if (q[i].op == BPF_JSET && m == 0xffffffffu) {
-			out[nstart++] = 1;
-		} else if (m != 0xffffffffu) {
-			u |= m;
-		} else {
-			out[nstart++] = q[i].k;
-			if (q[i].k != 0xffffffffu)
-				out[nstart++] = q[i].k + 1;
-		}
-	}
-	qsort(out, nstart, sizeof *out, cmp_u32);
-	unsigned ns = 0;
-	for (unsigned i = 0; i < nstart; i++)
-		if (!ns || out[ns - 1] != out[i])
-			out[ns++] = out[i];
-	if (!u)
-		return (int)ns;
-	if (__builtin_popcount(u) > MAX_MASK_BITS || n > 256 || (ns << __builtin_popcount(u)) > (1u << 16))
-		return one_mask(p, q, n, u, out, ns);
-	/* Every subset of U's bits in every interval, one value per distinct
-	 * truth vector. */
-	uint32_t *starts = malloc(ns * sizeof *starts);
-	size_t nsig = (size_t)ns << __builtin_popcount(u);
-	uint64_t(*sig)[4] = malloc((nsig < MAX_REPS ? nsig : MAX_REPS) * sizeof *sig);
-	if (!starts || !sig) {
-		free(starts);
-		free(sig);
-		return give_up(p, "out of memory");
-	}
-	memcpy(starts, out, ns * sizeof *starts);
-	unsigned nout = 0;
-	int rc = 0;
-	for (unsigned r = 0; r < ns && !rc; r++) {
-		uint32_t hi = r + 1 < ns ? starts[r + 1] - 1 : 0xffffffffu;
-		uint32_t s = 0;
-		do {
-			uint32_t w;
-			if (least_with_bits(starts[r], u, s, &w) && w <= hi && w >= starts[r]) {
-				uint64_t v[4] = { 0 };
-				for (unsigned i = 0; i < n; i++)
-					if (holds(&q[i], w))
-						v[i / 64] |= 1ull << (i % 64);
-				unsigned k = 0;
-				while (k < nout && memcmp(sig[k], v, sizeof v))
-					k++;
-				if (k == nout) {
-					if (nout == MAX_REPS) {
-						rc = give_up(p, "too many values compared on one word");
-						break;
-					}
-					memcpy(sig[nout], v, sizeof v);
-					out[nout++] = w;
-				}
-			}
-			s = (s - u) & u; /* the next subset of U */
-		} while (s);
-	}
-	free(starts);
-	free(sig);
-	return rc ? -1 : (int)nout;
-}
-
 /* The kernel's view of D for libseccomp's program: high words of the
  * arguments the kernel truncates set to 0. Their mask of words. */
 static uint32_t truncated_words(const struct proof *p, uint32_t arch, uint32_t nr)
@@ -478,9 +303,10 @@ static int prove(struct proof *p, uint32_t *val, uint32_t fixed, unsigned depth)
 	for (unsigned i = 0; i < p->npreds; i++)
 		if (p->preds[i].word == w)
 			p->preds[n++] = p->preds[i];
-	int nreps = reps_of(p, p->preds, n, p->scratch);
+	const char *reason = NULL;
+	int nreps = classes_of(p->preds, n, p->scratch, &reason);
 	if (nreps < 0)
-		return -1;
+		return give_up(p, reason);
 	uint32_t *reps = malloc((size_t)nreps * sizeof *reps);
 	if (!reps)
 		return give_up(p, "out of memory");
@@ -495,16 +321,15 @@ static int prove(struct proof *p, uint32_t *val, uint32_t fixed, unsigned depth)
 	return rc;
 }
 
-int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
-		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
+int verify_tables(const struct ruleset *rs, const struct table *tables, const struct sock_filter *lib,
+		  unsigned lib_len, const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
 {
-	struct proof p = { .rs = rs, .prog = { lib, range }, .len = { lib_len, range_len }, .why = why,
-			   .why_len = why_len };
-	struct table *tables = calloc(rs->narch ? rs->narch : 1, sizeof *tables);
+	struct proof p = { .rs = rs, .tables = tables, .prog = { lib, range }, .len = { lib_len, range_len },
+			   .why = why, .why_len = why_len };
 	p.stack_cap = 256;
 	p.stack = malloc(p.stack_cap * sizeof *p.stack);
 	p.scratch = malloc(MAX_REPS * sizeof *p.scratch);
-	bool ok = tables && p.stack && p.scratch;
+	bool ok = p.stack && p.scratch;
 	for (int i = 0; i < 2; i++) {
 		p.memo_gen[i] = calloc(p.len[i] ? p.len[i] : 1, sizeof *p.memo_gen[i]);
 		p.memo_n[i] = calloc(p.len[i] ? p.len[i] : 1, 1);
@@ -514,13 +339,6 @@ int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, uns
 	int rc = ok ? 0 : VERIFY_UNPROVEN;
 	if (!ok)
 		snprintf(why, why_len, "out of memory");
-	for (unsigned a = 0; a < rs->narch && !rc; a++)
-		if (resolve(rs, a, &tables[a])) {
-			snprintf(why, why_len, "architecture 0x%08x: outside what the range emitter handles",
-				 (unsigned)rs->arch[a]);
-			rc = VERIFY_UNPROVEN;
-		}
-	p.tables = tables;
 	uint32_t val[NWORDS] = { 0 };
 	if (!rc && prove(&p, val, 0, 0)) {
 		rc = p.unproven ? VERIFY_UNPROVEN : VERIFY_DIFFERS;
@@ -535,6 +353,18 @@ int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, uns
 	}
 	free(p.stack);
 	free(p.preds);
+	return rc;
+}
+
+int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
+		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len)
+{
+	struct table *tables;
+	if (resolve_all(rs, &tables)) {
+		snprintf(why, why_len, "outside what the range emitter handles (or out of memory)");
+		return VERIFY_UNPROVEN;
+	}
+	int rc = verify_tables(rs, tables, lib, lib_len, range, range_len, why, why_len);
 	free(tables);
 	return rc;
 }

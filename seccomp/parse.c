@@ -1,3 +1,5 @@
+/* Step 1, parse: OCI, Docker and Podman JSON -> a rule set. The dialects' own
+ * parts (architectures, Docker's includes and excludes, flags) are in dialect.c. */
 #include "profile.h"
 
 #include <errno.h>
@@ -13,71 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
-#include "emit.h"
 #include "exitcode.h"
 #include "log.h"
+#include "parse_ctx.h"
 #include "print.h"
-#include "verify.h"
-
-/* The architecture filters are compiled for: this machine's, or the build
- * target's when bpfgen cross-compiles the embedded profiles. */
-static uint32_t target_arch;
-
-int profile_set_arch(const char *name)
-{
-	if (!strcmp(name, "x86_64"))
-		target_arch = SCMP_ARCH_X86_64;
-	else if (!strcmp(name, "aarch64"))
-		target_arch = SCMP_ARCH_AARCH64;
-	else
-		return -1;
-	return 0;
-}
-
-uint32_t profile_arch(void)
-{
-	return target_arch ? target_arch : seccomp_arch_native();
-}
 
 #define MAX_DEPTH 16
 #define MAX_ERRNO 4095
-
-struct ctx {
-	const char *source;
-	struct ruleset rs;
-	bool failed;
-};
-
-static int bad(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct ctx *c, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	log_error("seccomp profile %s: %s", c->source, msg);
-	c->failed = true;
-	return -1;
-}
-
-static bool only_keys(struct ctx *c, json_object *obj, const char *where, const char *const *keys)
-{
-	json_object_object_foreach(obj, key, val) {
-		(void)val;
-		bool known = false;
-		for (const char *const *k = keys; *k; k++)
-			if (!strcmp(key, *k))
-				known = true;
-		if (!known) {
-			bad(c, "%s: unknown field \"%s\"", where, key);
-			return false;
-		}
-	}
-	return true;
-}
 
 /* json-c 0.16 keeps a whole number as int64, or as uint64 when it is above
  * INT64_MAX; one above UINT64_MAX becomes UINT64_MAX and one below INT64_MIN
@@ -87,12 +32,12 @@ static bool only_keys(struct ctx *c, json_object *obj, const char *where, const 
 static int get_u64(struct ctx *c, json_object *v, const char *what, uint64_t max, uint64_t *out)
 {
 	if (!json_object_is_type(v, json_type_int))
-		return bad(c, "%s: expected a whole number", what);
+		return parse_bad(c, "%s: expected a whole number", what);
 	if (json_object_get_int64(v) < 0)
-		return bad(c, "%s: negative", what);
+		return parse_bad(c, "%s: negative", what);
 	uint64_t u = json_object_get_uint64(v);
 	if (u > max)
-		return bad(c, "%s: out of range (at most %llu)", what, (unsigned long long)max);
+		return parse_bad(c, "%s: out of range (at most %llu)", what, (unsigned long long)max);
 	*out = u;
 	return 0;
 }
@@ -208,19 +153,19 @@ static int get_errno(struct ctx *c, json_object *obj, const char *num_key, const
 		return has;
 	const char *name = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
 	if (!name)
-		return bad(c, "%s: \"%s\" must be an errno name such as \"EPERM\"", where, name_key);
+		return parse_bad(c, "%s: \"%s\" must be an errno name such as \"EPERM\"", where, name_key);
 	if (!*name && has)
 		return has; /* an empty name next to a number: the number */
 	for (size_t i = 0; i < sizeof errno_names / sizeof *errno_names; i++) {
 		if (strcmp(name, errno_names[i].name))
 			continue;
 		if (has && *out != errno_names[i].value)
-			return bad(c, "%s: \"%s\" %llu and \"%s\" \"%s\" disagree", where, num_key,
+			return parse_bad(c, "%s: \"%s\" %llu and \"%s\" \"%s\" disagree", where, num_key,
 				   (unsigned long long)*out, name_key, name);
 		*out = errno_names[i].value;
 		return has ? 1 : 2;
 	}
-	return bad(c, "%s: \"%s\": unknown errno name \"%s\"", where, name_key, name);
+	return parse_bad(c, "%s: \"%s\": unknown errno name \"%s\"", where, name_key, name);
 }
 
 /* Resolves "action" (+ errnoRet or errno) of OBJ. ERRNO without a value means
@@ -230,9 +175,9 @@ static int get_action(struct ctx *c, json_object *obj, const char *action_key, c
 {
 	json_object *a;
 	if (!json_object_object_get_ex(obj, action_key, &a))
-		return bad(c, "%s: \"%s\" is missing", where, action_key);
+		return parse_bad(c, "%s: \"%s\" is missing", where, action_key);
 	if (!json_object_is_type(a, json_type_string))
-		return bad(c, "%s: \"%s\" must be a string", where, action_key);
+		return parse_bad(c, "%s: \"%s\" must be a string", where, action_key);
 	const char *name = json_object_get_string(a);
 	for (size_t i = 0; i < sizeof actions / sizeof *actions; i++) {
 		if (strcmp(name, actions[i].name))
@@ -247,7 +192,7 @@ static int get_action(struct ctx *c, json_object *obj, const char *action_key, c
 		else if (act == SCMP_ACT_TRACE(0))
 			act = SCMP_ACT_TRACE(has ? (uint16_t)value : 0);
 		else if (has)
-			return bad(c, "%s: \"%s\" only goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", where,
+			return parse_bad(c, "%s: \"%s\" only goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", where,
 				   has == 2 ? errno_name_key : errno_key);
 		*out = act;
 		if (errno_out)
@@ -255,8 +200,8 @@ static int get_action(struct ctx *c, json_object *obj, const char *action_key, c
 		return 0;
 	}
 	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		return bad(c, "%s: SCMP_ACT_NOTIFY is not supported (use SHIM_SECCOMP_MODE=complain)", where);
-	return bad(c, "%s: unknown action \"%s\"", where, name);
+		return parse_bad(c, "%s: SCMP_ACT_NOTIFY is not supported (use SHIM_SECCOMP_MODE=complain)", where);
+	return parse_bad(c, "%s: unknown action \"%s\"", where, name);
 }
 
 static const struct {
@@ -277,21 +222,21 @@ static int get_args(struct ctx *c, json_object *rule, const char *where, struct 
 	if (!json_object_object_get_ex(rule, "args", &list) || json_object_is_type(list, json_type_null))
 		return 0;
 	if (!json_object_is_type(list, json_type_array))
-		return bad(c, "%s: \"args\" must be an array", where);
+		return parse_bad(c, "%s: \"args\" must be an array", where);
 	size_t n = json_object_array_length(list);
 	if (n > RULE_MAX_ARGS)
-		return bad(c, "%s: more than 6 argument conditions", where);
+		return parse_bad(c, "%s: more than 6 argument conditions", where);
 	unsigned seen = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *a = json_object_array_get_idx(list, i), *v;
 		static const char *const keys[] = { "index", "value", "valueTwo", "op", NULL };
 		if (!json_object_is_type(a, json_type_object))
-			return bad(c, "%s: args[%zu] must be an object", where, i);
-		if (!only_keys(c, a, where, keys))
+			return parse_bad(c, "%s: args[%zu] must be an object", where, i);
+		if (!parse_only_keys(c, a, where, keys))
 			return -1;
 		uint64_t index, value = 0, value_two = 0;
 		if (!json_object_object_get_ex(a, "index", &v))
-			return bad(c, "%s: args[%zu].index is missing", where, i);
+			return parse_bad(c, "%s: args[%zu].index is missing", where, i);
 		if (get_u64(c, v, "args.index", 5, &index))
 			return -1;
 		if (json_object_object_get_ex(a, "value", &v) && get_u64(c, v, "args.value", UINT64_MAX, &value))
@@ -300,13 +245,13 @@ static int get_args(struct ctx *c, json_object *rule, const char *where, struct 
 		    get_u64(c, v, "args.valueTwo", UINT64_MAX, &value_two))
 			return -1;
 		if (!json_object_object_get_ex(a, "op", &v) || !json_object_is_type(v, json_type_string))
-			return bad(c, "%s: args[%zu].op must be a string", where, i);
+			return parse_bad(c, "%s: args[%zu].op must be a string", where, i);
 		const char *op = json_object_get_string(v);
 		size_t k = 0;
 		while (k < sizeof compares / sizeof *compares && strcmp(op, compares[k].name))
 			k++;
 		if (k == sizeof compares / sizeof *compares)
-			return bad(c, "%s: unknown operator \"%s\"", where, op);
+			return parse_bad(c, "%s: unknown operator \"%s\"", where, op);
 		/* Conditions on one argument are ANDed by libseccomp; runc reads them
 		 * as alternatives (OR), and so do we. */
 		if (seen & (1u << index))
@@ -319,73 +264,6 @@ static int get_args(struct ctx *c, json_object *rule, const char *where, struct 
 	return 0;
 }
 
-static bool in_string_array(json_object *arr, const char *s)
-{
-	size_t n = json_object_array_length(arr);
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), s))
-			return true;
-	}
-	return false;
-}
-
-static const char *docker_arch(void)
-{
-	uint32_t native = profile_arch();
-	if (native == SCMP_ARCH_X86_64)
-		return "amd64";
-	if (native == SCMP_ARCH_AARCH64)
-		return "arm64";
-	return "";
-}
-
-/* "major.minor" of a release string; the rest is ignored. */
-static unsigned long version_of(const char *s)
-{
-	char *end;
-	unsigned long major = strtoul(s, &end, 10), minor = 0;
-	if (*end == '.')
-		minor = strtoul(end + 1, NULL, 10);
-	return major * 100000 + minor;
-}
-
-static bool kernel_at_least(const char *version)
-{
-	struct utsname u;
-	return uname(&u) == 0 && version_of(u.release) >= version_of(version);
-}
-
-/* Docker's includes/excludes, evaluated as Docker does for a process with no
- * capabilities (ours, after the drop). Returns 1 to keep, 0 to skip, -1 bad. */
-static int docker_applies(struct ctx *c, json_object *rule, const char *where)
-{
-	json_object *inc, *exc, *v;
-	static const char *const inc_keys[] = { "caps", "arches", "minKernel", NULL };
-	static const char *const exc_keys[] = { "caps", "arches", NULL };
-	if (json_object_object_get_ex(rule, "includes", &inc) && !json_object_is_type(inc, json_type_null)) {
-		if (!json_object_is_type(inc, json_type_object) || !only_keys(c, inc, where, inc_keys))
-			return c->failed ? -1 : bad(c, "%s: \"includes\" must be an object", where);
-		if (json_object_object_get_ex(inc, "caps", &v) && json_object_is_type(v, json_type_array) &&
-		    json_object_array_length(v) > 0)
-			return 0;
-		if (json_object_object_get_ex(inc, "arches", &v) && json_object_is_type(v, json_type_array) &&
-		    json_object_array_length(v) > 0 && !in_string_array(v, docker_arch()))
-			return 0;
-		if (json_object_object_get_ex(inc, "minKernel", &v) && json_object_is_type(v, json_type_string) &&
-		    !kernel_at_least(json_object_get_string(v)))
-			return 0;
-	}
-	if (json_object_object_get_ex(rule, "excludes", &exc) && !json_object_is_type(exc, json_type_null)) {
-		if (!json_object_is_type(exc, json_type_object) || !only_keys(c, exc, where, exc_keys))
-			return c->failed ? -1 : bad(c, "%s: \"excludes\" must be an object", where);
-		if (json_object_object_get_ex(exc, "arches", &v) && json_object_is_type(v, json_type_array) &&
-		    in_string_array(v, docker_arch()))
-			return 0;
-	}
-	return 1;
-}
-
 static int load_rule(struct ctx *c, json_object *rule, size_t index)
 {
 	char where[48];
@@ -393,10 +271,10 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	static const char *const keys[] = { "names", "name", "action", "errnoRet", "errno", "args", "comment",
 					    "includes", "excludes", NULL };
 	if (!json_object_is_type(rule, json_type_object))
-		return bad(c, "%s: must be an object", where);
-	if (!only_keys(c, rule, where, keys))
+		return parse_bad(c, "%s: must be an object", where);
+	if (!parse_only_keys(c, rule, where, keys))
 		return -1;
-	int applies = docker_applies(c, rule, where);
+	int applies = dialect_applies(c, rule, where);
 	if (applies <= 0)
 		return applies;
 
@@ -411,13 +289,13 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	json_object *single = NULL;
 	if (json_object_object_get_ex(rule, "names", &names)) {
 		if (!json_object_is_type(names, json_type_array))
-			return bad(c, "%s: \"names\" must be an array of strings", where);
+			return parse_bad(c, "%s: \"names\" must be an array of strings", where);
 	} else if (json_object_object_get_ex(rule, "name", &name)) {
 		single = json_object_new_array();
 		json_object_array_add(single, json_object_get(name));
 		names = single;
 	} else {
-		return bad(c, "%s: \"names\" is missing", where);
+		return parse_bad(c, "%s: \"names\" is missing", where);
 	}
 	size_t n = json_object_array_length(names);
 	int rc = 0;
@@ -425,7 +303,7 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 	for (size_t i = 0; i < n && !rc; i++) {
 		json_object *v = json_object_array_get_idx(names, i);
 		if (!json_object_is_type(v, json_type_string)) {
-			rc = bad(c, "%s: \"names\" must be an array of strings", where);
+			rc = parse_bad(c, "%s: \"names\" must be an array of strings", where);
 			break;
 		}
 		const char *sys = json_object_get_string(v);
@@ -446,131 +324,17 @@ static int load_rule(struct ctx *c, json_object *rule, size_t index)
 					c->rs.max_nr[a] = anr;
 			}
 			if (strlen(sys) >= sizeof r.name) {
-				rc = bad(c, "%s: syscall name too long", where);
+				rc = parse_bad(c, "%s: syscall name too long", where);
 				break;
 			}
 		}
 		strcpy(r.name, sys);
 		if (ruleset_add(&c->rs, &r))
-			rc = bad(c, "out of memory");
+			rc = parse_bad(c, "out of memory");
 	}
 	if (single)
 		json_object_put(single);
 	return rc ? -1 : 0;
-}
-
-/* "SCMP_ARCH_X86_64" -> libseccomp's token. */
-static uint32_t resolve_arch(const char *name)
-{
-	char lower[32];
-	if (strncmp(name, "SCMP_ARCH_", 10) || strlen(name + 10) >= sizeof lower)
-		return 0;
-	size_t i = 0;
-	for (const char *p = name + 10; *p; p++)
-		lower[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	lower[i] = '\0';
-	return seccomp_arch_resolve_name(lower);
-}
-
-static int add_arch(struct ctx *c, const char *name)
-{
-	uint32_t arch = resolve_arch(name);
-	if (!arch)
-		return bad(c, "unknown architecture \"%s\"", name);
-	unsigned a = 0;
-	while (a < c->rs.narch && c->rs.arch[a] != arch)
-		a++;
-	if (a == c->rs.narch) {
-		if (c->rs.narch == RULESET_MAX_ARCH)
-			return bad(c, "too many architectures");
-		c->rs.arch[c->rs.narch] = arch;
-		c->rs.max_nr[c->rs.narch++] = -1;
-	}
-	return 0;
-}
-
-static const char *native_arch_name(void)
-{
-	uint32_t native = profile_arch();
-	if (native == SCMP_ARCH_X86_64)
-		return "SCMP_ARCH_X86_64";
-	if (native == SCMP_ARCH_AARCH64)
-		return "SCMP_ARCH_AARCH64";
-	return NULL;
-}
-
-static int load_arches(struct ctx *c, json_object *root)
-{
-	json_object *list;
-	if (json_object_object_get_ex(root, "archMap", &list) && !json_object_is_type(list, json_type_null)) {
-		/* Docker: the entry for this machine brings its sub-architectures. */
-		if (!json_object_is_type(list, json_type_array))
-			return bad(c, "\"archMap\" must be an array");
-		const char *native = native_arch_name();
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			json_object *m = json_object_array_get_idx(list, i), *a, *subs;
-			if (!json_object_is_type(m, json_type_object) ||
-			    !json_object_object_get_ex(m, "architecture", &a) ||
-			    !json_object_is_type(a, json_type_string))
-				return bad(c, "archMap[%zu]: expected {\"architecture\": ..., \"subArchitectures\": [...]}", i);
-			if (!resolve_arch(json_object_get_string(a)))
-				return bad(c, "unknown architecture \"%s\"", json_object_get_string(a));
-			if (!native || strcmp(json_object_get_string(a), native))
-				continue;
-			if (add_arch(c, native))
-				return -1;
-			if (json_object_object_get_ex(m, "subArchitectures", &subs) &&
-			    !json_object_is_type(subs, json_type_null)) {
-				if (!json_object_is_type(subs, json_type_array))
-					return bad(c, "archMap[%zu].subArchitectures must be an array", i);
-				for (size_t j = 0; j < json_object_array_length(subs); j++) {
-					json_object *s = json_object_array_get_idx(subs, j);
-					if (!json_object_is_type(s, json_type_string))
-						return bad(c, "archMap[%zu].subArchitectures must hold strings", i);
-					if (add_arch(c, json_object_get_string(s)))
-						return -1;
-				}
-			}
-		}
-		return 0;
-	}
-	if (!json_object_object_get_ex(root, "architectures", &list) || json_object_is_type(list, json_type_null)) {
-		/* Native only (arch[0]): printed, so the printed profile is explicit. */
-		return 0;
-	}
-	if (!json_object_is_type(list, json_type_array))
-		return bad(c, "\"architectures\" must be an array");
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		json_object *a = json_object_array_get_idx(list, i);
-		if (!json_object_is_type(a, json_type_string))
-			return bad(c, "\"architectures\" must hold strings");
-		if (add_arch(c, json_object_get_string(a)))
-			return -1;
-	}
-	return 0;
-}
-
-static int load_flags(struct ctx *c, json_object *root)
-{
-	/* In print.c's bit order. TSYNC: the child is single-threaded when it installs. */
-	static const char *const known[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-					     "SECCOMP_FILTER_FLAG_TSYNC" };
-	json_object *list;
-	if (!json_object_object_get_ex(root, "flags", &list) || json_object_is_type(list, json_type_null))
-		return 0;
-	if (!json_object_is_type(list, json_type_array))
-		return bad(c, "\"flags\" must be an array");
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		json_object *f = json_object_array_get_idx(list, i);
-		const char *name = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : "";
-		unsigned k = 0;
-		while (k < sizeof known / sizeof *known && strcmp(name, known[k]))
-			k++;
-		if (k == sizeof known / sizeof *known)
-			return bad(c, "unknown or unsupported flag \"%s\"", name);
-		c->rs.flags |= 1u << k;
-	}
-	return 0;
 }
 
 static int parse_root(struct ctx *c, json_object *root)
@@ -581,20 +345,20 @@ static int parse_root(struct ctx *c, json_object *root)
 					    "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata",
 					    "baseProfileName", "disabled", NULL };
 	if (!json_object_is_type(root, json_type_object))
-		return bad(c, "the top level must be an object");
-	if (!only_keys(c, root, "top level", keys))
+		return parse_bad(c, "the top level must be an object");
+	if (!parse_only_keys(c, root, "top level", keys))
 		return -1;
 	json_object *v;
 	if (json_object_object_get_ex(root, "listenerPath", &v) && !json_object_is_type(v, json_type_null))
-		return bad(c, "\"listenerPath\" is not supported (use SHIM_SECCOMP_MODE=complain)");
+		return parse_bad(c, "\"listenerPath\" is not supported (use SHIM_SECCOMP_MODE=complain)");
 	/* The operator unions a base profile in before it writes the file; one
 	 * still named here was not resolved, and a disabled one is not a profile. */
 	if (json_object_object_get_ex(root, "baseProfileName", &v) && !json_object_is_type(v, json_type_null) &&
 	    (!json_object_is_type(v, json_type_string) || *json_object_get_string(v)))
-		return bad(c, "\"baseProfileName\" is not supported: give the profile with its base merged in");
+		return parse_bad(c, "\"baseProfileName\" is not supported: give the profile with its base merged in");
 	if (json_object_object_get_ex(root, "disabled", &v) && !json_object_is_type(v, json_type_null) &&
 	    (!json_object_is_type(v, json_type_boolean) || json_object_get_boolean(v)))
-		return bad(c, "\"disabled\" must be false: a disabled profile cannot be applied");
+		return parse_bad(c, "\"disabled\" must be false: a disabled profile cannot be applied");
 
 	uint32_t def;
 	if (get_action(c, root, "defaultAction", "defaultErrnoRet", "defaultErrno", "top level", &def, NULL))
@@ -605,13 +369,13 @@ static int parse_root(struct ctx *c, json_object *root)
 	c->rs.max_nr[0] = -1;
 	c->rs.narch = 1;
 
-	if (load_arches(c, root) || load_flags(c, root))
+	if (dialect_arches(c, root) || dialect_flags(c, root))
 		return -1;
 
 	json_object *list;
 	if (json_object_object_get_ex(root, "syscalls", &list) && !json_object_is_type(list, json_type_null)) {
 		if (!json_object_is_type(list, json_type_array))
-			return bad(c, "\"syscalls\" must be an array");
+			return parse_bad(c, "\"syscalls\" must be an array");
 		for (size_t i = 0; i < json_object_array_length(list); i++)
 			if (load_rule(c, json_object_array_get_idx(list, i), i))
 				return -1;
@@ -626,17 +390,17 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 	if (effective)
 		*effective = NULL;
 	if (len == 0) {
-		bad(&c, "empty file");
+		parse_bad(&c, "empty file");
 		return EXIT_SECCOMP;
 	}
 	if (memchr(json, '\0', len)) {
-		bad(&c, "contains a NUL byte");
+		parse_bad(&c, "contains a NUL byte");
 		return EXIT_SECCOMP;
 	}
 
 	json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
 	if (!tok) {
-		bad(&c, "out of memory");
+		parse_bad(&c, "out of memory");
 		return EXIT_SECCOMP;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -647,21 +411,21 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 	if (!root || jerr != json_tokener_success) {
 		if (root)
 			json_object_put(root);
-		bad(&c, "invalid JSON near byte %zu: %s", used,
+		parse_bad(&c, "invalid JSON near byte %zu: %s", used,
 		    jerr == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(jerr));
 		return EXIT_SECCOMP;
 	}
 	for (size_t i = used; i < len; i++) {
 		if (json[i] != ' ' && json[i] != '\n' && json[i] != '\t' && json[i] != '\r') {
 			json_object_put(root);
-			bad(&c, "trailing data after the JSON value at byte %zu", i);
+			parse_bad(&c, "trailing data after the JSON value at byte %zu", i);
 			return EXIT_SECCOMP;
 		}
 	}
 	size_t over = find_overflow(json, used);
 	if (over < used) {
 		json_object_put(root);
-		bad(&c, "the number at byte %zu: out of range (at most %llu)", over, (unsigned long long)UINT64_MAX);
+		parse_bad(&c, "the number at byte %zu: out of range (at most %llu)", over, (unsigned long long)UINT64_MAX);
 		return EXIT_SECCOMP;
 	}
 
@@ -670,7 +434,7 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 		/* Step 4, print (print.c): the rule set as OCI JSON. */
 		*effective = print_ruleset(&c.rs);
 		if (!*effective)
-			rc = bad(&c, "out of memory");
+			rc = parse_bad(&c, "out of memory");
 	}
 	json_object_put(root);
 	if (rc) {
@@ -681,101 +445,3 @@ int profile_parse(const char *json, size_t len, const char *source, struct rules
 	return 0;
 }
 
-int profile_emit(const struct ruleset *rs, const char *source, bool strict, struct sock_filter **prog,
-		 unsigned short *len, bool *is_range)
-{
-	struct sock_filter *lib, *range;
-	unsigned short lib_len, range_len;
-	if (is_range)
-		*is_range = false;
-	if (emit_libseccomp(rs, source, &lib, &lib_len))
-		return -1;
-	/* The range program only where it is proven to decide as libseccomp's
-	 * does on every input (verify.c). */
-	char why[320] = "outside what the range emitter handles";
-	range = NULL;
-	int rc = emit_range(rs, &range, &range_len) ? VERIFY_UNPROVEN
-						      : verify_programs(rs, lib, lib_len, range, range_len, why, sizeof why);
-	if (rc) {
-		free(range);
-		if (strict) {
-			log_error("seccomp profile %s: no range program: %s", source, why);
-			free(lib);
-			return -1;
-		}
-		log_info("seccomp profile %s: libseccomp's program (%u instructions), not the range program: %s",
-			 source, lib_len, why);
-		*prog = lib;
-		*len = lib_len;
-		return 0;
-	}
-	/* Both decide alike: the shorter is installed (libseccomp's linear
-	 * list can be, for a profile that allows a handful of calls). */
-	if (lib_len < range_len) {
-		free(range);
-		*prog = lib;
-		*len = lib_len;
-		return 0;
-	}
-	free(lib);
-	if (is_range)
-		*is_range = true;
-	*prog = range;
-	*len = range_len;
-	return 0;
-}
-
-static int compile_with(const char *json, size_t len, const char *source, struct filter_pair *out,
-			char **effective, bool range, unsigned which)
-{
-	memset(out, 0, sizeof *out);
-	struct ruleset rs, complain;
-	int rc = profile_parse(json, len, source, &rs, effective);
-	if (rc)
-		return rc;
-	if ((which & PROFILE_ENFORCE) &&
-	    (range ? profile_emit(&rs, source, false, &out->enforce, &out->enforce_len, &out->enforce_range)
-		   : emit_libseccomp(&rs, source, &out->enforce, &out->enforce_len)))
-		rc = EXIT_SECCOMP;
-	if (!rc && (which & PROFILE_COMPLAIN)) {
-		if (ruleset_complain(&rs, &complain)) {
-			log_error("seccomp profile %s: out of memory", source);
-			rc = EXIT_SECCOMP;
-		} else {
-			if (range ? profile_emit(&complain, source, false, &out->complain, &out->complain_len,
-						 &out->complain_range)
-				  : emit_libseccomp(&complain, source, &out->complain, &out->complain_len))
-				rc = EXIT_SECCOMP;
-			ruleset_free(&complain);
-		}
-	}
-	ruleset_free(&rs);
-	if (rc) {
-		filter_pair_free(out);
-		if (effective) {
-			free(*effective);
-			*effective = NULL;
-		}
-	}
-	return rc;
-}
-
-int profile_compile(const char *json, size_t len, const char *source, struct filter_pair *out,
-		    char **effective)
-{
-	return compile_with(json, len, source, out, effective, false, PROFILE_BOTH);
-}
-
-int profile_compile_range(const char *json, size_t len, const char *source, struct filter_pair *out,
-			  char **effective, unsigned which)
-{
-	return compile_with(json, len, source, out, effective, true, which);
-}
-
-void filter_pair_free(struct filter_pair *f)
-{
-	free(f->enforce);
-	free(f->complain);
-	f->enforce = f->complain = NULL;
-	f->enforce_len = f->complain_len = 0;
-}

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define X32_BIT 0x40000000u
+#include "arch.h"
 
 /* Syscalls whose checked arguments the kernel truncates to 32 bits: socket
  * and socketpair take ints, personality an unsigned int, and legacy clone
@@ -362,5 +362,21 @@ int resolve(const struct ruleset *rs, unsigned a, struct table *t)
 	for (uint32_t i = 0; i < TABLE_NR; i++)
 		if (t->ncond[i] > 1)
 			sort_like_libseccomp(t, i);
+	return 0;
+}
+
+int resolve_all(const struct ruleset *rs, struct table **tables)
+{
+	*tables = NULL;
+	struct table *t = rs->narch ? calloc(rs->narch, sizeof *t) : NULL;
+	if (!t)
+		return -1;
+	for (unsigned a = 0; a < rs->narch; a++) {
+		if (resolve(rs, a, &t[a])) {
+			free(t);
+			return -1;
+		}
+	}
+	*tables = t;
 	return 0;
 }

@@ -1,4 +1,5 @@
-#include "export.h"
+/* The profile tools: --print-profile, --compile-profile, --export-profile. */
+#include "tools.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -7,18 +8,90 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "embedded.h"
 #include "exitcode.h"
 #include "export_data.h"    /* seccomp/k8s-base.json and seccomp/pid1.json */
-#include "filter.h"
 #include "log.h"
 #include "profile.h"
+#include "profile_file.h"
+
+int tools_print_profile(const char *setting)
+{
+	size_t len;
+	const char *text = embedded_default_json(&len);
+	char *data = NULL, *effective = NULL;
+	if (!strcmp(setting, "off")) {
+		log_error("SHIM_SECCOMP=off: there is no profile to print");
+		return EXIT_SECCOMP;
+	}
+	if (strcmp(setting, "default")) {
+		data = profile_read_file(setting, &len);
+		if (!data)
+			return EXIT_SECCOMP;
+		if (profile_is_bpf(data, len)) {
+			free(data);
+			log_error("seccomp profile %s: a compiled BPF file has no JSON form; print its source", setting);
+			return EXIT_SECCOMP;
+		}
+		text = data;
+	}
+	struct filter_pair pair;
+	int rc = profile_compile_libseccomp(text, len, strcmp(setting, "default") ? setting : "default", &pair, &effective);
+	free(data);
+	if (rc)
+		return rc;
+	filter_pair_free(&pair);
+	int ok = fputs(effective, stdout) >= 0 && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+	free(effective);
+	if (!ok) {
+		log_error("writing the profile to stdout: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+int tools_compile_profile(const char *in, const char *out)
+{
+	size_t len = 0;
+	char *data = profile_read_file(in, &len);
+	if (!data)
+		return EXIT_SECCOMP;
+	if (profile_is_bpf(data, len)) {
+		free(data);
+		log_error("seccomp profile %s: already compiled", in);
+		return EXIT_SECCOMP;
+	}
+	struct filter_pair pair;
+	/* The operator compiling a profile is told why a program is not the
+	 * range program (an info line at run time). */
+	enum log_level level = log_get_level();
+	if (level < LOG_LEVEL_INFO)
+		log_set_level(LOG_LEVEL_INFO);
+	int rc = profile_compile(data, len, in, &pair, NULL, PROFILE_BOTH);
+	log_set_level(level);
+	free(data);
+	if (rc)
+		return rc;
+
+	rc = bpf_file_write(out, &pair);
+	/* What was written, for the operator's record (and review). */
+	if (!rc && (printf("%s: enforce %u instructions (%s), complain %u (%s)\n", out, pair.enforce_len,
+			   pair.enforce_range ? "range program" : "libseccomp's program", pair.complain_len,
+			   pair.complain_range ? "range program" : "libseccomp's program") < 0 ||
+		    fflush(stdout))) {
+		log_error("stdout: %s", strerror(errno));
+		rc = EXIT_SYSTEM;
+	}
+	filter_pair_free(&pair);
+	return rc;
+}
 
 /* The profile as the shim reads it (Docker's includes resolved), as JSON. */
 static json_object *effective_of(const char *text, size_t len, const char *source)
 {
 	struct filter_pair pair;
 	char *effective = NULL;
-	if (profile_compile(text, len, source, &pair, &effective))
+	if (profile_compile_libseccomp(text, len, source, &pair, &effective))
 		return NULL;
 	filter_pair_free(&pair);
 	json_object *o = json_tokener_parse(effective);
@@ -146,7 +219,7 @@ static bool dns1123_subdomain(const char *s)
 	return true;
 }
 
-int export_profile(const char *format, const char *in, const char *name)
+int tools_export_profile(const char *format, const char *in, const char *name)
 {
 	bool spo = !strcmp(format, "spo");
 	if (!spo && strcmp(format, "localhost")) {
@@ -164,10 +237,10 @@ int export_profile(const char *format, const char *in, const char *name)
 		return EXIT_USAGE;
 	}
 	size_t len = 0;
-	char *data = filter_read_file(in, &len);
+	char *data = profile_read_file(in, &len);
 	if (!data)
 		return EXIT_SECCOMP;
-	if (len >= sizeof SHIM_BPF_MAGIC - 1 && !memcmp(data, SHIM_BPF_MAGIC, sizeof SHIM_BPF_MAGIC - 1)) {
+	if (profile_is_bpf(data, len)) {
 		free(data);
 		log_error("seccomp profile %s: a compiled BPF file has no JSON form; export its source", in);
 		return EXIT_SECCOMP;
@@ -177,7 +250,7 @@ int export_profile(const char *format, const char *in, const char *name)
 	enum log_level level = log_get_level();
 	log_set_level(LOG_LEVEL_ERROR); /* the default's skipped names were reported at build time */
 	size_t default_len;
-	const char *default_text = filter_default_json(&default_len);
+	const char *default_text = embedded_default_json(&default_len);
 	json_object *defaults = effective_of(default_text, default_len, "default");
 	log_set_level(level);
 	json_object *syscalls;
@@ -221,13 +294,13 @@ int export_profile(const char *format, const char *in, const char *name)
 	return 0;
 }
 
-int export_learned(const char *what, const char *file, const char *name)
+int tools_learned(const char *what, const char *file, const char *name)
 {
 	bool review = !strcmp(what, "review");
 	if (!strcmp(what, "localhost") || !strcmp(what, "spo")) {
 		if (!file)
 			goto unset;
-		return export_profile(what, file, name);
+		return tools_export_profile(what, file, name);
 	}
 	if ((!review && strcmp(what, "profile")) || name) {
 		log_error("usage: shim --learned [profile|review|localhost|spo NAME]");
@@ -242,7 +315,7 @@ int export_learned(const char *what, const char *file, const char *name)
 		return EXIT_CONFIG;
 	}
 	size_t len = 0;
-	char *data = filter_read_file(path, &len);
+	char *data = profile_read_file(path, &len);
 	if (!data)
 		return EXIT_SECCOMP;
 	json_object *check = review ? json_tokener_parse(data) : effective_of(data, len, path);

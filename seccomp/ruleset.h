@@ -1,7 +1,7 @@
 #ifndef SHIM_RULESET_H
 #define SHIM_RULESET_H
 
-/* A seccomp profile as plain data, between parsing (profile.c) and emitting
+/* A seccomp profile as plain data, between parsing (parse.c) and emitting
  * (emit_libseccomp.c, emit_range.c): the default action, the architectures,
  * and the rules in profile order. Variants of a profile (complain, learn)
  * are transformations of a rule set, not cases inside an emitter. */

@@ -1,5 +1,16 @@
-#ifndef SHIM_EXPORT_H
-#define SHIM_EXPORT_H
+#ifndef SHIM_SECCOMP_TOOLS_H
+#define SHIM_SECCOMP_TOOLS_H
+
+/* The profile tools main runs instead of a child. Each returns 0 or an
+ * exit code after one error line. */
+
+/* --print-profile: the effective profile of SETTING ("default" or a JSON
+ * file) as OCI JSON on stdout. */
+int tools_print_profile(const char *setting);
+
+/* --compile-profile IN OUT: a BPF file (SHIMBPF1) SHIM_SECCOMP can load
+ * without libseccomp work. */
+int tools_compile_profile(const char *in, const char *out);
 
 /* --export-profile FORMAT IN.json [NAME]: prints IN (a learned or any profile)
  * as a Kubernetes node-level profile on stdout. A node-level profile also
@@ -9,7 +20,7 @@
  * FORMAT "localhost": OCI JSON for securityContext.seccompProfile Localhost;
  * "spo": a security-profiles-operator SeccompProfile object named NAME.
  * 0, EXIT_USAGE or EXIT_SECCOMP. */
-int export_profile(const char *format, const char *in, const char *name);
+int tools_export_profile(const char *format, const char *in, const char *name);
 
 /* --learned [WHAT [NAME]]: what learn mode recorded in FILE (the process's
  * own SHIM_LEARN_FILE, so `kubectl exec POD -- /shim --learned` needs no path
@@ -17,6 +28,6 @@ int export_profile(const char *format, const char *in, const char *name);
  * written, once they load as a profile (for a ConfigMap); "review": its review
  * file; "localhost", "spo NAME": as --export-profile prints it.
  * 0, EXIT_USAGE, EXIT_CONFIG (no SHIM_LEARN_FILE), EXIT_SECCOMP or EXIT_SYSTEM. */
-int export_learned(const char *what, const char *file, const char *name);
+int tools_learned(const char *what, const char *file, const char *name);
 
 #endif

@@ -28,6 +28,8 @@ static json_object *arch_name(uint32_t token)
 	return NULL; /* the parser only admits names libseccomp resolves */
 }
 
+/* The parser admits only these actions (and the variants add NOTIFY): any
+ * other is a bug, and printing it as some action would misstate the profile. */
 static const char *action_name(uint32_t act)
 {
 	switch (act & 0xffff0000u) {
@@ -37,8 +39,9 @@ static const char *action_name(uint32_t act)
 	case SCMP_ACT_ERRNO(0): return "SCMP_ACT_ERRNO";
 	case SCMP_ACT_TRACE(0): return "SCMP_ACT_TRACE";
 	case SCMP_ACT_LOG: return "SCMP_ACT_LOG";
+	case SCMP_ACT_ALLOW: return "SCMP_ACT_ALLOW";
 	case SCMP_ACT_NOTIFY: return "SCMP_ACT_NOTIFY"; /* complain/learn variants only */
-	default: return "SCMP_ACT_ALLOW";
+	default: abort();
 	}
 }
 
@@ -65,12 +68,13 @@ static const char *const flag_names[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FI
 					   "SECCOMP_FILTER_FLAG_TSYNC" };
 
 /* One profile entry: rules FIRST..END-1 (one per name, same action and args). */
-static json_object *entry(const struct ruleset *rs, unsigned first, unsigned end)
+static json_object *entry(const struct ruleset *rs, unsigned first, unsigned end, bool (*keep)(const char *name))
 {
 	const struct rule *r = &rs->rules[first];
 	json_object *o = json_object_new_object(), *names = json_object_new_array();
 	for (unsigned i = first; i < end; i++)
-		json_object_array_add(names, json_object_new_string(rs->rules[i].name));
+		if (!keep || keep(rs->rules[i].name))
+			json_object_array_add(names, json_object_new_string(rs->rules[i].name));
 	json_object_object_add(o, "names", names);
 	json_object_object_add(o, "action", json_object_new_string(action_name(r->action)));
 	if (has_value(r->action))
@@ -89,6 +93,19 @@ static json_object *entry(const struct ruleset *rs, unsigned first, unsigned end
 		json_object_object_add(o, "args", args);
 	}
 	return o;
+}
+
+char *print_entry(const struct ruleset *rs, unsigned first, unsigned end, bool (*keep)(const char *name),
+		  unsigned *kept)
+{
+	json_object *o = entry(rs, first, end, keep), *names;
+	if (!o)
+		return NULL;
+	*kept = json_object_object_get_ex(o, "names", &names) ? (unsigned)json_object_array_length(names) : 0;
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *copy = text ? strdup(text) : NULL;
+	json_object_put(o);
+	return copy;
 }
 
 char *print_ruleset(const struct ruleset *rs)
@@ -117,7 +134,7 @@ char *print_ruleset(const struct ruleset *rs)
 	for (unsigned i = 0, end; i < rs->nrules; i = end) {
 		for (end = i + 1; end < rs->nrules && rs->rules[end].group == rs->rules[i].group; end++)
 			;
-		json_object_array_add(syscalls, entry(rs, i, end));
+		json_object_array_add(syscalls, entry(rs, i, end, NULL));
 	}
 	json_object_object_add(root, "syscalls", syscalls);
 	const char *text = json_object_to_json_string_ext(

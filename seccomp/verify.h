@@ -19,4 +19,10 @@
 int verify_programs(const struct ruleset *rs, const struct sock_filter *lib, unsigned lib_len,
 		    const struct sock_filter *range, unsigned range_len, char *why, size_t why_len);
 
+/* The same against RS's tables as resolve_all built them (the ones the
+ * range program was emitted from: profile_emit resolves once). */
+struct table;
+int verify_tables(const struct ruleset *rs, const struct table *tables, const struct sock_filter *lib,
+		  unsigned lib_len, const struct sock_filter *range, unsigned range_len, char *why, size_t why_len);
+
 #endif
