@@ -14,6 +14,8 @@ enum shim_action {
 	ACTION_PRINT_PROFILE,
 	ACTION_COMPILE_PROFILE,
 	ACTION_EXPORT_PROFILE,
+	ACTION_MERGE_PROFILE,
+	ACTION_DIFF_PROFILE,
 };
 
 enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN, SECCOMP_MODE_LEARN };
@@ -28,6 +30,9 @@ struct shim_config {
 	const char *export_format; /* --export-profile FORMAT IN [NAME] */
 	const char *export_in;
 	const char *export_name;
+	char **profiles;          /* --merge-profile [--review] A..., --diff-profile OLD NEW */
+	unsigned nprofiles;
+	bool merge_review;
 
 	const char *path;         /* PATH, or NULL when unset */
 	const char *fallback_path;

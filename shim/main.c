@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diff.h"
 #include "embedded.h"
 #include "exitcode.h"
 #include "filter.h"
 #include "identity.h"
 #include "log.h"
+#include "merge.h"
 #include "path.h"
 #include "plan.h"
 #include "spawn.h"
@@ -116,6 +118,10 @@ static int run_tool(const struct shim_config *cfg)
 		return tools_compile_profile(cfg->compile_in, cfg->compile_out);
 	case ACTION_EXPORT_PROFILE:
 		return tools_export_profile(cfg->export_format, cfg->export_in, cfg->export_name);
+	case ACTION_MERGE_PROFILE:
+		return merge_profile_tool(cfg->profiles, cfg->nprofiles, cfg->merge_review);
+	case ACTION_DIFF_PROFILE:
+		return diff_profile_tool(cfg->profiles[0], cfg->profiles[1]);
 	case ACTION_RUN:
 	case ACTION_CHECK:
 		break;
