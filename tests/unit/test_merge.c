@@ -332,6 +332,54 @@ static void diff_lines_name_calls_and_conditions(void **state)
 	ruleset_free(&new);
 }
 
+/* A difference only some masked values show: clone with namespace flags,
+ * which the base's rule (arg0 & 0x7e020000 == 0) denies. */
+static void diff_sees_masked_argument_values(void **state)
+{
+	(void)state;
+	struct ruleset masked = parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\""
+					   NATIVE_ARCH_NAME "\"], \"syscalls\": [{\"names\": [\"clone\"], \"action\": "
+					   "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 2114060288, "
+					   "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}");
+	struct ruleset any = parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\""
+					NATIVE_ARCH_NAME "\"], \"syscalls\": [{\"names\": [\"clone\"], \"action\": "
+					"\"SCMP_ACT_ALLOW\"}]}");
+	char buf[512] = "", why[256];
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	struct diff_count c;
+	assert_int_equal(diff_rulesets(&masked, &any, f, &c, why, sizeof why), 0);
+	fclose(f);
+	assert_string_equal(buf, "+ clone\n");
+	assert_int_equal(c.more, 1);
+	assert_int_equal(c.less, 0);
+	f = fmemopen(buf, sizeof buf, "w");
+	assert_int_equal(diff_rulesets(&any, &masked, f, &c, why, sizeof why), 0);
+	fclose(f);
+	assert_string_equal(buf, "- clone\n");
+	assert_int_equal(c.more, 0);
+	assert_int_equal(c.less, 1);
+	ruleset_free(&masked);
+	ruleset_free(&any);
+}
+
+/* A difference only values above a bound show (K + 1 and up). */
+static void diff_sees_values_above_a_bound(void **state)
+{
+	(void)state;
+	struct ruleset bounded = parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\""
+					    NATIVE_ARCH_NAME "\"], \"syscalls\": [{\"names\": [\"personality\"], "
+					    "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 5, "
+					    "\"op\": \"SCMP_CMP_LE\"}]}]}");
+	struct ruleset any = parse_text("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\""
+					NATIVE_ARCH_NAME "\"], \"syscalls\": [{\"names\": [\"personality\"], "
+					"\"action\": \"SCMP_ACT_ALLOW\"}]}");
+	assert_int_equal(diff(&bounded, &any).more, 1);
+	assert_int_equal(diff(&any, &bounded).less, 1);
+	assert_int_equal(diff(&any, &bounded).more, 0);
+	ruleset_free(&bounded);
+	ruleset_free(&any);
+}
+
 /* Reordered and reformatted (the effective profile, Docker's form printed
  * back, entries reversed): no line, no difference. */
 static void reordered_profiles_diff_as_equal(void **state)
@@ -377,6 +425,8 @@ int main(void)
 		cmocka_unit_test(merge_allows_the_union),
 		cmocka_unit_test(diff_status_matches_inclusion),
 		cmocka_unit_test(diff_lines_name_calls_and_conditions),
+		cmocka_unit_test(diff_sees_masked_argument_values),
+		cmocka_unit_test(diff_sees_values_above_a_bound),
 		cmocka_unit_test(reordered_profiles_diff_as_equal),
 		cmocka_unit_test(merge_refuses_another_header),
 	};
