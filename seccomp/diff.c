@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "diff_text.h"
 #include "emulate.h"
 #include "log.h"
 #include "profile.h"
@@ -258,45 +259,6 @@ static int add_line(struct diff *d, unsigned arch, char sign, const char *fmt, .
 	return 0;
 }
 
-static void put_value(char *buf, size_t size, uint64_t v)
-{
-	snprintf(buf, size, v < 4096 ? "%llu" : "0x%llx", (unsigned long long)v);
-}
-
-/* A rule's conditions as a reviewer reads them: "arg0 == 16 && arg1 & 0x80000 == 0". */
-static void put_conditions(const struct rule *r, char *buf, size_t size)
-{
-	static const char *const ops[] = { [SCMP_CMP_NE] = "!=", [SCMP_CMP_LT] = "<", [SCMP_CMP_LE] = "<=",
-					   [SCMP_CMP_EQ] = "==", [SCMP_CMP_GE] = ">=", [SCMP_CMP_GT] = ">" };
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned k = 0; k < r->nargs && n < size; k++) {
-		const struct rule_arg *c = &r->args[k];
-		char a[24], b[24];
-		put_value(a, sizeof a, c->a);
-		put_value(b, sizeof b, c->b & c->a);
-		const char *join = k ? (r->any ? " || " : " && ") : "";
-		int w = c->op == SCMP_CMP_MASKED_EQ ? snprintf(buf + n, size - n, "%sarg%u & %s == %s", join, c->index, a, b)
-			: snprintf(buf + n, size - n, "%sarg%u %s %s", join, c->index,
-				   c->op < sizeof ops / sizeof *ops && ops[c->op] ? ops[c->op] : "?", a);
-		if (w < 0)
-			break;
-		n += (size_t)w;
-	}
-}
-
-static const char *arch_label(uint32_t token)
-{
-	switch (token) {
-	case SCMP_ARCH_X86_64: return "x86_64";
-	case SCMP_ARCH_X86: return "x86";
-	case SCMP_ARCH_X32: return "x32";
-	case SCMP_ARCH_AARCH64: return "aarch64";
-	case SCMP_ARCH_ARM: return "arm";
-	default: return "?";
-	}
-}
-
 /* The lines for one number: SIGN '-' for what OLD loses (side 0), '+' for
  * what NEW gains (side 1). */
 static int put_marks(struct diff *d, unsigned arch, uint32_t token, const char *name, int side,
@@ -306,7 +268,7 @@ static int put_marks(struct diff *d, unsigned arch, uint32_t token, const char *
 		return 0;
 	char sign = side ? '+' : '-', where[32] = "";
 	if (token != seccomp_arch_native())
-		snprintf(where, sizeof where, " [%s]", arch_label(token));
+		snprintf(where, sizeof where, " [%s]", diff_arch_label(token));
 	const struct table *t = d->s[side].t;
 	if (m->all)
 		return add_line(d, arch, sign, "%s%s", name, where);
@@ -315,7 +277,7 @@ static int put_marks(struct diff *d, unsigned arch, uint32_t token, const char *
 		if (!m->rule[r])
 			continue;
 		char cond[512];
-		put_conditions(&t->rules[r], cond, sizeof cond);
+		diff_conditions(&t->rules[r], cond, sizeof cond);
 		rc = add_line(d, arch, sign, "%s%s if %s", name, where, cond);
 	}
 	if (!rc && m->by_default)
@@ -396,7 +358,7 @@ static int diff_arch(struct diff *d, const struct ruleset *rs[2], unsigned arch,
 	}
 	for (int s = 0; s < 2; s++) {
 		if (whole && changed[s] && add_line(d, arch, s ? '+' : '-', "%u calls on %s (%s names no such "
-				"architecture)", changed[s], arch_label(token), s ? "OLD" : "NEW"))
+				"architecture)", changed[s], diff_arch_label(token), s ? "OLD" : "NEW"))
 			return -1;
 		*(s ? &count->more : &count->less) += changed[s];
 	}
