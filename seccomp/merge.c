@@ -187,11 +187,6 @@ int merge_profile_tool(char *const *paths, size_t n, bool review)
 	int rc = rs && reviews ? 0 : EXIT_SYSTEM;
 	if (rc)
 		log_error("--merge-profile: out of memory");
-	/* Every review file first: the base each profile was learned from. */
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = review_read(paths[i], &reviews[i]);
-	if (!rc)
-		rc = review_same_base(paths, reviews, n);
 	for (size_t i = 0; i < n && !rc; i++) {
 		size_t len;
 		char *data = profile_read_file(paths[i], &len);
@@ -207,6 +202,11 @@ int merge_profile_tool(char *const *paths, size_t n, bool review)
 		}
 		free(data);
 	}
+	/* The review files: the base each profile was learned from. */
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = review_read(paths[i], &reviews[i]);
+	if (!rc)
+		rc = review_same_base(paths, reviews, n);
 	if (!rc)
 		rc = review ? review_print_merged(paths, reviews, n) : print_merged(rs, n);
 	for (size_t i = 0; rs && i < n; i++)
