@@ -394,7 +394,8 @@ int diff_rulesets(const struct ruleset *old, const struct ruleset *new, FILE *ou
 	for (unsigned a = 0; a < narch && !rc; a++)
 		rc = diff_arch(&d, rs, a, arches[a], count);
 	if (!rc && out) {
-		qsort(d.lines, d.nlines, sizeof *d.lines, cmp_line);
+		if (d.nlines)
+			qsort(d.lines, d.nlines, sizeof *d.lines, cmp_line);
 		for (size_t i = 0; i < d.nlines && !rc; i++)
 			if (fprintf(out, "%c %s\n", d.lines[i].sign, d.lines[i].text) < 0)
 				rc = fail(&d, strerror(errno));
