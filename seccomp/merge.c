@@ -204,7 +204,8 @@ int merge_profile_tool(char *const *paths, size_t n, bool review)
 	}
 	/* The review files: the base each profile was learned from. */
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = review_read(paths[i], &reviews[i]);
+		if (!(rc = review_read(paths[i], &reviews[i])))
+			rc = review_matches(paths[i], reviews[i], &rs[i]);
 	if (!rc)
 		rc = review_same_base(paths, reviews, n);
 	if (!rc)

@@ -14,6 +14,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "profile_file.h"
+#include "ruleset.h"
 
 static const char *get_string(json_object *o, const char *key)
 {
@@ -88,6 +89,47 @@ int review_read(const char *path, json_object **out)
 		return EXIT_SECCOMP;
 	}
 	return check(file, *out);
+}
+
+static bool review_lists(json_object *review, const char *name)
+{
+	json_object *list;
+	json_object_object_get_ex(review, "syscalls", &list);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		if (!strcmp(get_string(e, "name"), name) && strcmp(get_string(e, "status"), "outside-base"))
+			return true;
+	}
+	return false;
+}
+
+static bool profile_allows(const struct ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].action == SCMP_ACT_ALLOW && !strcmp(rs->rules[i].name, name))
+			return true;
+	return false;
+}
+
+int review_matches(const char *path, json_object *review, const struct ruleset *rs)
+{
+	const char *extra = NULL, *missing = NULL;
+	for (unsigned i = 0; i < rs->nrules && !extra; i++)
+		if (rs->rules[i].action == SCMP_ACT_ALLOW && !review_lists(review, rs->rules[i].name))
+			extra = rs->rules[i].name;
+	json_object *list;
+	json_object_object_get_ex(review, "syscalls", &list);
+	for (size_t i = 0; i < json_object_array_length(list) && !extra && !missing; i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		if (strcmp(get_string(e, "status"), "outside-base") && !profile_allows(rs, get_string(e, "name")))
+			missing = get_string(e, "name");
+	}
+	if (!extra && !missing)
+		return 0;
+	log_error("--merge-profile: %s %s %s, which its review file %s: merge profiles as learn mode wrote them, "
+		  "with their own review files", path, extra ? "allows" : "does not allow", extra ? extra : missing,
+		  extra ? "does not list" : "lists as learned");
+	return EXIT_SECCOMP;
 }
 
 int review_same_base(char *const *paths, json_object *const *reviews, size_t n)

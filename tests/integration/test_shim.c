@@ -2761,6 +2761,17 @@ static void learned_profiles_merge_and_diff(void **state)
 	assert_int_equal(r.status, 65);
 	assert_non_null(strstr(r.err, "has no review file"));
 	assert_string_equal(r.out, "");
+	/* A profile edited after learning: its review file no longer says what it allows. */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "sed 's/\"listen\",/\"listen\", \"ptrace\",/' %s > %s && cp %s.review.json %s.review.json",
+		 path[0], path[4], path[0], path[4]);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(strstr(read_file(path[4]), "\"ptrace\""));
+	run_shim(false, NULL, ARGS("--merge-profile", path[0], path[4]), &r, 30);
+	print_message("%s", r.err);
+	assert_int_equal(r.status, 65);
+	assert_non_null(strstr(r.err, "allows ptrace, which its review file does not list"));
+	assert_string_equal(r.out, "");
 }
 
 /* As complain mode does, learn mode says so at start, naming the file and
