@@ -127,7 +127,9 @@ void config_usage(FILE *out)
 		"usage: shim [--help | --version | --check | --print-profile |\n"
 		"             --compile-profile IN.json OUT.bpf |\n"
 		"             --export-profile localhost|spo IN.json [NAME] |\n"
-		"             --learned [profile|review|localhost|spo NAME] | --] COMMAND [ARG...]\n"
+		"             --learned [profile|review|localhost|spo NAME] |\n"
+		"             --merge-profile [--review] LEARNED.json... |\n"
+		"             --diff-profile OLD.json NEW.json | --] COMMAND [ARG...]\n"
 		"Runs COMMAND as a supervised child: drops privileges (SHIM_USER), applies a\n"
 		"seccomp profile (SHIM_SECCOMP), forwards signals and reaps zombies.\n"
 		"Configuration: SHIM_* environment variables; see the README.\n";
@@ -351,6 +353,31 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	}
 	if (argc > 1 && !strcmp(argv[1], "--version")) {
 		cfg->action = ACTION_VERSION;
+		return 0;
+	}
+
+	/* The learned-profile tools read only their files. --diff-profile's
+	 * errors exit 2 (issue 25: 0 and 1 are its answers, for a CI gate). */
+	if (argc > 1 && !strcmp(argv[1], "--merge-profile")) {
+		cfg->merge_review = argc > 2 && !strcmp(argv[2], "--review");
+		int first = 2 + cfg->merge_review;
+		if (argc <= first) {
+			log_error("usage: shim --merge-profile [--review] LEARNED.json...");
+			return EXIT_USAGE;
+		}
+		cfg->action = ACTION_MERGE_PROFILE;
+		cfg->profiles = argv + first;
+		cfg->nprofiles = (unsigned)(argc - first);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--diff-profile")) {
+		if (argc != 4) {
+			log_error("usage: shim --diff-profile OLD.json NEW.json");
+			return 2;
+		}
+		cfg->action = ACTION_DIFF_PROFILE;
+		cfg->profiles = argv + 2;
+		cfg->nprofiles = 2;
 		return 0;
 	}
 

@@ -15,6 +15,8 @@ enum shim_action {
 	ACTION_COMPILE_PROFILE,
 	ACTION_EXPORT_PROFILE,
 	ACTION_LEARNED,
+	ACTION_MERGE_PROFILE,
+	ACTION_DIFF_PROFILE,
 };
 
 enum seccomp_mode { SECCOMP_MODE_ENFORCE, SECCOMP_MODE_COMPLAIN, SECCOMP_MODE_LEARN };
@@ -29,6 +31,9 @@ struct shim_config {
 	const char *export_format; /* --export-profile FORMAT IN [NAME], --learned [FORMAT [NAME]] */
 	const char *export_in;
 	const char *export_name;
+	char **profiles;          /* --merge-profile [--review] A..., --diff-profile OLD NEW */
+	unsigned nprofiles;
+	bool merge_review;
 
 	const char *path;         /* PATH, or NULL when unset */
 	const char *fallback_path;

@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diff.h"
 #include "embedded.h"
 #include "exitcode.h"
 #include "filter.h"
 #include "identity.h"
 #include "log.h"
+#include "merge.h"
 #include "path.h"
 #include "plan.h"
 #include "spawn.h"
@@ -114,6 +116,10 @@ static int run_tool(const struct shim_config *cfg)
 		return tools_export_profile(cfg->export_format, cfg->export_in, cfg->export_name);
 	case ACTION_LEARNED:
 		return tools_learned(cfg->export_format, cfg->learn_file, cfg->export_name);
+	case ACTION_MERGE_PROFILE:
+		return merge_profile_tool(cfg->profiles, cfg->nprofiles, cfg->merge_review);
+	case ACTION_DIFF_PROFILE:
+		return diff_profile_tool(cfg->profiles[0], cfg->profiles[1]);
 	case ACTION_RUN:
 	case ACTION_CHECK:
 		break;

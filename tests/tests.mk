@@ -7,13 +7,14 @@ HOST_LIBS := $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a -lcmocka
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSHIM_SPAWN_FORK \
 	-DSHIM_NO_PID1_FILTER
 
-UNIT_TESTS := config path supervise identity profile filter log libseccomp range print sha256 learn spawn
+UNIT_TESTS := config path supervise identity profile filter log libseccomp range print sha256 learn spawn merge
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 # The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
 MUSL_TEST := $(B)/musl-test
 UNIT_SRCS := shim/config.c shim/path.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c shim/notify.c \
-	shim/lookup.c shim/spawn.c shim/learn.c shim/learn_files.c shim/sha256.c seccomp/embedded.c seccomp/tools.c $(BASE_SRCS) $(PROFILE_SRCS)
+	shim/lookup.c shim/spawn.c shim/learn.c shim/learn_files.c shim/sha256.c seccomp/embedded.c seccomp/tools.c seccomp/merge.c seccomp/merge_review.c seccomp/diff.c seccomp/diff_text.c \
+	$(BASE_SRCS) $(PROFILE_SRCS)
 
 UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \
 	tests/unit/testlib.h tests/differential.h $(B)/host.stamp
@@ -43,7 +44,7 @@ $(T)/escape: tests/integration/escape.c
 
 # One binary from the files by concern; run.c runs the shim and captures what it printed.
 INTEGRATION_SRCS := $(addprefix tests/integration/,main.c run.c lifecycle.c signals.c child.c identity.c caps.c \
-	cli.c seccomp.c node.c learn.c)
+	cli.c seccomp.c node.c learn.c profiles.c)
 
 $(T)/integration: $(INTEGRATION_SRCS) tests/integration/run.h tests/integration/tests.h tests/unit/testlib.h
 	@mkdir -p $(T)

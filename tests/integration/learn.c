@@ -2,19 +2,6 @@
  * run, what it refuses. */
 #include "run.h"
 
-static char learn_dir[64];
-
-/* A directory the shim (dropped to 65532) can write: SHIM_LEARN_FILE=DIR/NAME. */
-static void learn_env(char *buf, size_t size, const char *name)
-{
-	if (!learn_dir[0]) {
-		snprintf(learn_dir, sizeof learn_dir, "/tmp/shim-learn-XXXXXX");
-		assert_non_null(mkdtemp(learn_dir));
-		assert_int_equal(chmod(learn_dir, 0777), 0);
-	}
-	snprintf(buf, size, "SHIM_LEARN_FILE=%s/%s", learn_dir, name);
-}
-
 /* How many syscall names a profile allows (any arguments or some), through
  * the shim's own reading of it. */
 static int allowed_names(const char *profile)

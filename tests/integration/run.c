@@ -312,3 +312,16 @@ bool run_setup(void)
 	snprintf(moby_env, sizeof moby_env, "SHIM_SECCOMP=%s/build/test-deps/moby-default.json", cwd);
 	return true;
 }
+
+char learn_dir[64];
+
+/* A directory the shim (dropped to 65532) can write: SHIM_LEARN_FILE=DIR/NAME. */
+void learn_env(char *buf, size_t size, const char *name)
+{
+	if (!learn_dir[0]) {
+		snprintf(learn_dir, sizeof learn_dir, "/tmp/shim-learn-XXXXXX");
+		assert_non_null(mkdtemp(learn_dir));
+		assert_int_equal(chmod(learn_dir, 0777), 0);
+	}
+	snprintf(buf, size, "SHIM_LEARN_FILE=%s/%s", learn_dir, name);
+}

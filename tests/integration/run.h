@@ -59,6 +59,9 @@ void run_in_pid_ns(char *const cmd[], char **env_extra, struct result *r);
 pid_t shim_pid_of(pid_t pid, bool pid_ns);
 bool wait_for_file_line(const char *file, const char *line, int ms);
 bool has_line(const char *text, const char *line);
+/* A directory the shim (dropped to 65532) can write, made once: SHIM_LEARN_FILE=learn_dir/NAME in BUF. */
+extern char learn_dir[64];
+void learn_env(char *buf, size_t size, const char *name);
 bool file_has_line(const char *file, const char *line);
 
 /* A file the probe writes what it received to (new_record makes a new one). */

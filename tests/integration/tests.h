@@ -85,7 +85,9 @@
 	X(learn_rewrites_what_the_workload_replaced) \
 	X(learn_merges_a_restart_and_refuses_another_base) \
 	X(learn_mode_says_so_at_start) \
-	X(learn_without_a_writable_location_runs_nothing)
+	X(learn_without_a_writable_location_runs_nothing) \
+	/* profiles.c */ \
+	X(learned_profiles_merge_and_diff)
 
 #define DECLARE_TEST(name) void name(void **state);
 INTEGRATION_TESTS(DECLARE_TEST)
