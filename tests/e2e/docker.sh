@@ -25,7 +25,6 @@ e2e_init docker
 PORT=${E2E_DOCKER_PORT:-17301}
 IMG_FIXTURE=shim-e2e/openchoreo-fixture:latest
 GRACE=10
-WS="$FIXTURES/openchoreo"
 
 # ---------------------------------------------------------------------------------------------
 ensure_pkgs docker.io debootstrap curl || { fail "install docker.io and debootstrap"; exit 1; }
@@ -42,29 +41,7 @@ report $? "stand-in images: debian:12-slim (bare minbase), node:22-bookworm-slim
 
 # The build context, as an OpenChoreo checkout with this repository at vendor/shim.
 CTX="$E2E_TMP/context"
-mkdir -p "$CTX/vendor/shim"
-cp -a "$WS/." "$CTX/"
-yarn_release 4.4.1 "$CTX/.yarn/releases/yarn-4.4.1.cjs" || { fail "yarn 4.4.1 from the npm registry"; exit 1; }
-cp "$FIXTURES/server.js" "$CTX/packages/backend/src/server.js"
-tar -C "$REPO" --exclude=./build --exclude=./.git --exclude=node_modules -cf - . | tar -C "$CTX/vendor/shim" -xf -
-
-# dbuild LOG ARGS... : docker build of the context, bounded retries for network failures.
-dbuild() {
-    local logf=$1 try; shift
-    for try in 1 2 3; do
-        timeout 1800 "$DOCKER" build --network host --progress=plain \
-            -f "$CTX/vendor/shim/Dockerfile.example" \
-            --build-arg BUILD_IMAGE="$IMG_NODE" \
-            --build-arg RUNTIME_IMAGE="$IMG_RUNTIME" \
-            --build-arg npm_config_nodedir=/usr/local \
-            --build-arg npm_config_build_from_source=true \
-            "$@" "$CTX" >"$logf" 2>&1 && return 0
-        grep -Eq 'Could not resolve|Temporary failure|Failed to fetch|Connection (timed out|refused|reset)|Unable to connect|ETIMEDOUT|ECONNRESET' \
-            "$logf" || return 1
-        log "docker build attempt $try failed on the network; retrying"
-    done
-    return 1
-}
+openchoreo_context "$CTX" || { fail "build context (yarn 4.4.1 from the npm registry)"; exit 1; }
 
 log "docker build --target final, log in build/e2e/docker-build.log"
 t0=$SECONDS
