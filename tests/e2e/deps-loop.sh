@@ -12,8 +12,14 @@
 # --no-cache-filter). One try per build (no network retry), so every failure counts.
 # With DEPS_LOOP_CLEAN_CACHE=1 the yarn cache mount is dropped before each build too
 # (`docker builder prune --filter type=exec.cachemount`), so `deps` also fetches the packages.
+# With DEPS_LOOP_CLEAN_ALL=1 the whole build cache is dropped before each build (`docker builder
+# prune -a`): every stage up to `deps` runs again (toolchain's apt-get, build's yarn install).
 # With DEPS_LOOP_LOAD=K, K busy processes (sha256sum of /dev/zero) run during the loop, as the
 # `shim` stage's compiler keeps the cores busy while `deps` builds in a whole-image build.
+# With DEPS_LOOP_WITH_SHIM=1 the `shim-build` stage (also given the ARG) is built again and again
+# by a second `docker build --target shim` while the loop runs, as it runs beside `deps` in a
+# whole-image build (its apt-get, downloads and compiler).
+# With DEPS_LOOP_INLINE=1 yarn prints every native build's output (YARN_ENABLE_INLINE_BUILDS).
 # Keeps every build's log in build/e2e/deps-loop/NN.log (a failed build's log holds yarn's
 # native build log: Dockerfile.example prints it when yarn fails); prints one line per build and
 # "REPORT: deps-loop: P/N passed; seconds: ...".
@@ -34,9 +40,11 @@ CTX="$E2E_TMP/context"
 openchoreo_context "$CTX" || { fail "build context (yarn 4.4.1 from the npm registry)"; exit 1; }
 
 DFILE="$E2E_TMP/Dockerfile.deps-loop"
-awk '{ print } /^FROM toolchain AS deps$/ { print "ARG DEPS_LOOP_RUN"; n++ } END { exit n != 1 }' \
-    "$CTX/vendor/shim/Dockerfile.example" >"$DFILE"
-report $? "the loop's Dockerfile: Dockerfile.example + ARG DEPS_LOOP_RUN in the deps stage" || exit 1
+awk -v inline="${DEPS_LOOP_INLINE:-0}" '{ print } /^FROM toolchain AS deps$/ {
+        print "ARG DEPS_LOOP_RUN"; if (inline == 1) print "ENV YARN_ENABLE_INLINE_BUILDS=1"; n++ }
+    /^FROM \$\{SHIM_BUILD_IMAGE\} AS shim-build$/ { print "ARG DEPS_LOOP_RUN"; m++ }
+    END { exit n != 1 || m != 1 }' "$CTX/vendor/shim/Dockerfile.example" >"$DFILE"
+report $? "the loop's Dockerfile: Dockerfile.example + ARG DEPS_LOOP_RUN in the deps and shim-build stages" || exit 1
 export DFILE
 
 log "warming up: docker build --target build (log: $OUTD/warmup.log)"
@@ -51,11 +59,23 @@ for _ in $(seq 1 "$LOAD"); do
     on_exit "kill $!"
 done
 
+SHIM_PID=""
+shim_again() {   # (re)start the background shim-stage build when it is not running
+    [ "${DEPS_LOOP_WITH_SHIM:-0}" = 1 ] || return 0
+    [ -n "$SHIM_PID" ] && kill -0 "$SHIM_PID" 2>/dev/null && return 0
+    DBUILD_TRIES=1 dbuild "$OUTD/shim-$1.log" --target shim --build-arg DEPS_LOOP_RUN="shim-$1-$(date +%s%N)" &
+    SHIM_PID=$!
+    on_exit "kill $SHIM_PID"
+    log "shim stage build started beside build $1 (log $OUTD/shim-$1.log)"
+}
+
 ok=0 secs=""
 for i in $(seq 1 "$N"); do
+    shim_again "$i"
     f=$(printf '%s/%02d.log' "$OUTD" "$i")
     [ "${DEPS_LOOP_CLEAN_CACHE:-0}" = 1 ] &&
         timeout 120 "$DOCKER" builder prune -f --filter type=exec.cachemount >/dev/null 2>&1
+    [ "${DEPS_LOOP_CLEAN_ALL:-0}" = 1 ] && timeout 300 "$DOCKER" builder prune -af >/dev/null 2>&1
     t0=$SECONDS
     DBUILD_TRIES=1 dbuild "$f" --target deps --build-arg DEPS_LOOP_RUN="$i-$(date +%s%N)"
     rc=$? s=$((SECONDS - t0))

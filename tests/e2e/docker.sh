@@ -98,6 +98,29 @@ else
     report $? "TYPECHECK=true runs yarn tsc (and its failure fails the build)"
 fi
 
+# Issue 21 item 15: when a native build fails, yarn says only "couldn't be built successfully (...
+# logs can be found here: /tmp/xfs-.../build.log)", a file that goes with the RUN's container;
+# Dockerfile.example prints it. node-gyp pointed at headers that do not exist fails in configure:
+# in `build` through the build argument, in `deps` alone through an ENV after that stage's ARG
+# (a copy of the Dockerfile).
+gyp_fail_check() {   # STAGE LOG [dbuild arguments...]
+    local st=$1 logf=$2; shift 2
+    if DBUILD_TRIES=1 dbuild "$logf" --target "$st" "$@"; then
+        fail "$st: a failing native build fails the build"; return
+    fi
+    grep -q "fs-ext@npm:2.1.1 couldn't be built successfully" "$logf" &&
+        grep -q '== yarn build log /tmp/xfs-' "$logf" && grep -q 'gyp ERR!' "$logf"
+    report $? "$st: a failing native build prints yarn's build log (node-gyp's messages) into the build output"
+}
+gyp_fail_check build "$E2E_TMP/gypfail-build.log" --build-arg npm_config_nodedir=/nonexistent
+if awk '/^FROM toolchain AS deps$/ { d = 1 } { print }
+        d && /^ARG npm_config_nodedir$/ { print "ENV npm_config_nodedir=/nonexistent"; d = 0; n++ }
+        END { exit n != 1 }' "$CTX/vendor/shim/Dockerfile.example" >"$E2E_TMP/Dockerfile.gypfail"; then
+    DFILE="$E2E_TMP/Dockerfile.gypfail" gyp_fail_check deps "$E2E_TMP/gypfail-deps.log"
+else
+    fail "deps: a failing native build prints yarn's build log (no 'ARG npm_config_nodedir' in deps)"
+fi
+
 # Item 4 of issue 15: a change outside the package.json files must not re-run the install.
 echo "// changed $(date +%s%N)" >>"$CTX/packages/backend/src/index.js"
 echo "/* changed */" >>"$CTX/vendor/shim/README.md"
