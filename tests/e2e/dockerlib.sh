@@ -136,6 +136,37 @@ EOF
     rm -rf "$ctx"
 }
 
+# openchoreo_context CTX : the build context docker.sh and deps-loop.sh build: the fixture
+# tests/fixtures/e2e/openchoreo + yarn 4.4.1 (npm registry) in .yarn/releases + server.js as
+# packages/backend/src/server.js + this repository at vendor/shim (as a submodule would be).
+openchoreo_context() {
+    local ctx=$1
+    mkdir -p "$ctx/vendor/shim" && cp -a "$FIXTURES/openchoreo/." "$ctx/" || return 1
+    yarn_release 4.4.1 "$ctx/.yarn/releases/yarn-4.4.1.cjs" || return 1
+    cp "$FIXTURES/server.js" "$ctx/packages/backend/src/server.js" || return 1
+    tar -C "$REPO" --exclude=./build --exclude=./.git --exclude=node_modules -cf - . | tar -C "$ctx/vendor/shim" -xf -
+}
+
+# dbuild LOG ARGS... : docker build of the context $CTX with Dockerfile ${DFILE:-its
+# vendor/shim/Dockerfile.example}, the stand-ins and the build arguments for a build without
+# internet access; up to ${DBUILD_TRIES:-3} tries when a build fails on the network.
+dbuild() {
+    local logf=$1 try; shift
+    for try in $(seq 1 "${DBUILD_TRIES:-3}"); do
+        timeout 1800 "$DOCKER" build --network host --progress=plain \
+            -f "${DFILE:-$CTX/vendor/shim/Dockerfile.example}" \
+            --build-arg BUILD_IMAGE="$IMG_NODE" \
+            --build-arg RUNTIME_IMAGE="$IMG_RUNTIME" \
+            --build-arg npm_config_nodedir=/usr/local \
+            --build-arg npm_config_build_from_source=true \
+            "$@" "$CTX" >"$logf" 2>&1 && return 0
+        grep -Eq 'Could not resolve|Temporary failure|Failed to fetch|Connection (timed out|refused|reset)|Unable to connect|ETIMEDOUT|ECONNRESET' \
+            "$logf" || return 1
+        log "docker build attempt $try failed on the network; retrying"
+    done
+    return 1
+}
+
 # stage_times LOG : "STAGE SECONDS" per Dockerfile stage from a `docker build --progress=plain`
 # log (the sum of its steps' DONE times; CACHED steps count 0). BuildKit runs independent stages
 # in parallel, so the sum over stages can exceed the wall time.
