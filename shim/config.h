@@ -75,12 +75,6 @@ struct child_path {
  * room for a PATH entry (above). One allocation (free() it); NULL on ENOMEM. */
 char **config_child_env(char **envp, const char *home, struct child_path *path);
 
-/* Strict parsers, exposed for tests. Each returns 0 or -1. */
-int parse_decimal(const char *s, unsigned long max, unsigned long *out);
-int parse_bool(const char *s, bool *out);
-int parse_signal(const char *s, int *out);
-int parse_log_level(const char *s, enum log_level *out);
-
 /* The usage text: stdout for --help, stderr for a usage error. */
 void config_usage(FILE *out);
 

@@ -12,7 +12,7 @@ UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 # The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
 MUSL_TEST := $(B)/musl-test
-UNIT_SRCS := shim/config.c shim/path.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c shim/notify.c \
+UNIT_SRCS := shim/config.c shim/values.c shim/path.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c shim/notify.c \
 	shim/lookup.c shim/spawn.c shim/learn.c shim/learn_files.c shim/sha256.c seccomp/embedded.c seccomp/tools.c seccomp/merge.c seccomp/merge_review.c seccomp/diff.c seccomp/diff_text.c \
 	$(BASE_SRCS) $(PROFILE_SRCS)
 
@@ -163,7 +163,7 @@ test-valgrind: $(UNIT_BINS) $(T)/bpfgen-host test-deps
 FUZZ_SECONDS ?= 600
 FUZZ_CFLAGS := $(filter-out -Wformat=2,$(WARN)) -g -O1 -I$(HOST)/include -I$(GEN) -Ishim -Iseccomp \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := shim/config.c shim/user.c shim/identity.c $(BASE_SRCS) $(PROFILE_SRCS)
+FUZZ_SRCS := shim/config.c shim/values.c shim/user.c shim/identity.c $(BASE_SRCS) $(PROFILE_SRCS)
 
 $(T)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) tests/differential.h $(B)/host.stamp
 	@mkdir -p $(T)

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "exitcode.h"
+#include "values.h"
 
 static void decimal_accepts_whole_strings_in_range(void **state)
 {
