@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classes.h"
 #include "emit.h"
 #include "diff_text.h"
 #include "emulate.h"
@@ -27,8 +28,7 @@
 #include "resolve.h"
 
 #define WORDS 12              /* six arguments, low and high words */
-#define MAX_MASK_BITS 12      /* masked bits of one word enumerated */
-#define MAX_WORD_REPS 4096    /* values tried for one word */
+#define MAX_PREDS 256         /* conditions on one word, both sides */
 #define MAX_POINTS (1u << 20) /* argument vectors tried for one number */
 
 struct side {
@@ -74,29 +74,6 @@ static bool allows(const struct side *s, const struct seccomp_data *data, bool *
 	return r == SECCOMP_RET_ALLOW || r == SECCOMP_RET_LOG;
 }
 
-/* The least W >= L with (W & U) == S, if any. */
-static bool least_with_bits(uint32_t l, uint32_t u, uint32_t s, uint32_t *w)
-{
-	if ((l & u) == s) {
-		*w = l;
-		return true;
-	}
-	for (unsigned i = 0; i < 32; i++) {
-		uint32_t bit = 1u << i, above = i == 31 ? 0 : ~0u << (i + 1), below = bit - 1;
-		if (!(l & bit) && (!(u & bit) || (s & bit)) && (l & u & above) == (s & above)) {
-			*w = (l & above) | bit | (s & below);
-			return true;
-		}
-	}
-	return false;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Whether the kernel's view of WORD at index I is 0: a 32-bit ABI's high
  * words, and those of the arguments the kernel truncates. */
 static bool zero_word(const struct table *t, uint32_t i, unsigned word)
@@ -104,15 +81,16 @@ static bool zero_word(const struct table *t, uint32_t i, unsigned word)
 	return (word & 1) && (t->arg32 || (i < TABLE_NR && (t->trunc[i] >> (word / 2) & 1)));
 }
 
-/* One value per class of WORD at index I under both sides' rules: the count,
- * or -1 (reason in d->why). */
+/* One value per class of WORD at index I under both sides' rules (classes.c,
+ * the proof's arithmetic): the count, or -1 (reason in d->why). */
 static int word_reps(struct diff *d, const struct table *t, uint32_t i, unsigned word, uint32_t *out)
 {
+	static struct pred q[MAX_PREDS];
 	unsigned n = 0;
-	uint32_t u = 0;
-	out[n++] = 0;
-	if (zero_word(t, i, word))
+	if (zero_word(t, i, word)) {
+		out[0] = 0;
 		return 1;
+	}
 	for (int s = 0; s < 2; s++) {
 		const struct table *st = d->s[s].t;
 		if (!st || i >= TABLE_NR)
@@ -120,40 +98,32 @@ static int word_reps(struct diff *d, const struct table *t, uint32_t i, unsigned
 		for (unsigned c = st->first[i]; c && st->ncond[i]; c = st->next[c - 1]) {
 			const struct rule *r = &st->rules[c - 1];
 			for (unsigned k = 0; k < r->nargs; k++) {
-				if (r->args[k].index != word / 2)
+				const struct rule_arg *a = &r->args[k];
+				if (a->index != word / 2)
 					continue;
-				uint32_t v = (uint32_t)((word & 1) ? r->args[k].a >> 32 : r->args[k].a);
-				if (r->args[k].op == SCMP_CMP_MASKED_EQ) {
-					u |= v;
-				} else if (n + 2 <= MAX_WORD_REPS) {
-					out[n++] = v;
-					if (v != UINT32_MAX)
-						out[n++] = v + 1;
+				if (n == MAX_PREDS)
+					return fail(d, "too many conditions on one argument");
+				uint32_t v = (uint32_t)((word & 1) ? a->a >> 32 : a->a);
+				uint32_t b = (uint32_t)((word & 1) ? a->b >> 32 : a->b);
+				switch (a->op) {
+				case SCMP_CMP_MASKED_EQ:
+					q[n++] = (struct pred){ .mask = v, .k = b & v, .op = BPF_JEQ, .word = (uint8_t)word };
+					break;
+				case SCMP_CMP_GT: case SCMP_CMP_LE:
+					q[n++] = (struct pred){ .mask = UINT32_MAX, .k = v, .op = BPF_JGT, .word = (uint8_t)word };
+					break;
+				case SCMP_CMP_GE: case SCMP_CMP_LT:
+					q[n++] = (struct pred){ .mask = UINT32_MAX, .k = v, .op = BPF_JGE, .word = (uint8_t)word };
+					break;
+				default:
+					q[n++] = (struct pred){ .mask = UINT32_MAX, .k = v, .op = BPF_JEQ, .word = (uint8_t)word };
 				}
 			}
 		}
 	}
-	qsort(out, n, sizeof *out, cmp_u32);
-	unsigned ns = 0;
-	for (unsigned k = 0; k < n; k++)
-		if (!ns || out[ns - 1] != out[k])
-			out[ns++] = out[k];
-	if (!u)
-		return (int)ns;
-	if (__builtin_popcount(u) > MAX_MASK_BITS || ((size_t)ns << __builtin_popcount(u)) > MAX_WORD_REPS)
-		return fail(d, "masks too wide to compare");
-	uint32_t starts[MAX_WORD_REPS];
-	memcpy(starts, out, ns * sizeof *starts);
-	unsigned nout = 0;
-	for (unsigned r = 0; r < ns; r++) {
-		uint32_t hi = r + 1 < ns ? starts[r + 1] - 1 : UINT32_MAX, s = 0, w;
-		do {
-			if (least_with_bits(starts[r], u, s, &w) && w <= hi && w >= starts[r])
-				out[nout++] = w;
-			s = (s - u) & u;
-		} while (s);
-	}
-	return (int)nout;
+	const char *why = NULL;
+	int count = classes_of(q, n, out, &why);
+	return count < 0 ? fail(d, why) : count;
 }
 
 static bool holds(const struct table *t, const struct rule_arg *c, const __u64 *args)
@@ -210,7 +180,7 @@ static void mark(const struct table *t, uint32_t i, const __u64 *args, struct ma
 static int compare_nr(struct diff *d, const struct table *t, uint32_t audit_arch, uint32_t base, uint32_t i,
 		      struct marks m[2])
 {
-	static uint32_t reps[WORDS][MAX_WORD_REPS];
+	static uint32_t reps[WORDS][MAX_REPS];
 	int n[WORDS];
 	size_t points = 1;
 	for (unsigned w = 0; w < WORDS; w++) {
