@@ -381,17 +381,11 @@ int diff_rulesets(const struct ruleset *old, const struct ruleset *new, FILE *ou
 static int load(const char *path, struct ruleset *rs)
 {
 	size_t len;
-	char *data = profile_read_file(path, &len);
+	char *data = profile_read_json(path, &len, "--diff-profile: ",
+				       " is a compiled BPF file; compare the JSON profiles it was compiled from");
 	if (!data)
 		return -1;
-	int rc = 0;
-	if (profile_is_bpf(data, len)) {
-		log_error("--diff-profile: %s is a compiled BPF file; compare the JSON profiles it was compiled from",
-			  path);
-		rc = -1;
-	} else if (profile_parse(data, len, path, rs, NULL)) {
-		rc = -1;
-	}
+	int rc = profile_parse(data, len, path, rs, NULL) ? -1 : 0;
 	free(data);
 	return rc;
 }

@@ -189,17 +189,13 @@ int merge_profile_tool(char *const *paths, size_t n, bool review)
 		log_error("--merge-profile: out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
 		size_t len;
-		char *data = profile_read_file(paths[i], &len);
+		char *data = profile_read_json(paths[i], &len, "--merge-profile: ",
+					       " is a compiled BPF file; merge the learned JSON profiles");
 		if (!data) {
 			rc = EXIT_SECCOMP;
 			break;
 		}
-		if (profile_is_bpf(data, len)) {
-			log_error("--merge-profile: %s is a compiled BPF file; merge the learned JSON profiles", paths[i]);
-			rc = EXIT_SECCOMP;
-		} else {
-			rc = profile_parse(data, len, paths[i], &rs[i], NULL);
-		}
+		rc = profile_parse(data, len, paths[i], &rs[i], NULL);
 		free(data);
 	}
 	/* The review files: the base each profile was learned from. */

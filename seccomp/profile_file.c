@@ -83,6 +83,17 @@ bool profile_is_bpf(const char *data, size_t len)
 	return len >= sizeof SHIM_BPF_MAGIC - 1 && !memcmp(data, SHIM_BPF_MAGIC, sizeof SHIM_BPF_MAGIC - 1);
 }
 
+char *profile_read_json(const char *path, size_t *len, const char *before, const char *after)
+{
+	char *data = profile_read_file(path, len);
+	if (data && profile_is_bpf(data, *len)) {
+		free(data);
+		log_error("%s%s%s", before, path, after);
+		return NULL;
+	}
+	return data;
+}
+
 int bpf_file_read(const char *path, const char *data, size_t len, struct filter_pair *out)
 {
 	struct bpf_file_header h;

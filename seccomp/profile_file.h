@@ -13,6 +13,10 @@
  * malloc'd bytes, or NULL after one error line. */
 char *profile_read_file(const char *path, size_t *len);
 
+/* A profile the tools read as JSON: profile_read_file, and a compiled file
+ * refused with one line, BEFORE PATH AFTER. NULL after the line. */
+char *profile_read_json(const char *path, size_t *len, const char *before, const char *after);
+
 /* Whether DATA is a compiled profile (starts with SHIM_BPF_MAGIC). */
 bool profile_is_bpf(const char *data, size_t len);
 

@@ -25,14 +25,10 @@ int tools_print_profile(const char *setting)
 		return EXIT_SECCOMP;
 	}
 	if (strcmp(setting, "default")) {
-		data = profile_read_file(setting, &len);
+		data = profile_read_json(setting, &len, "seccomp profile ",
+					 ": a compiled BPF file has no JSON form; print its source");
 		if (!data)
 			return EXIT_SECCOMP;
-		if (profile_is_bpf(data, len)) {
-			free(data);
-			log_error("seccomp profile %s: a compiled BPF file has no JSON form; print its source", setting);
-			return EXIT_SECCOMP;
-		}
 		text = data;
 	}
 	struct filter_pair pair;
@@ -53,14 +49,9 @@ int tools_print_profile(const char *setting)
 int tools_compile_profile(const char *in, const char *out)
 {
 	size_t len = 0;
-	char *data = profile_read_file(in, &len);
+	char *data = profile_read_json(in, &len, "seccomp profile ", ": already compiled");
 	if (!data)
 		return EXIT_SECCOMP;
-	if (profile_is_bpf(data, len)) {
-		free(data);
-		log_error("seccomp profile %s: already compiled", in);
-		return EXIT_SECCOMP;
-	}
 	struct filter_pair pair;
 	/* The operator compiling a profile is told why a program is not the
 	 * range program (an info line at run time). */
@@ -237,14 +228,10 @@ int tools_export_profile(const char *format, const char *in, const char *name)
 		return EXIT_USAGE;
 	}
 	size_t len = 0;
-	char *data = profile_read_file(in, &len);
+	char *data = profile_read_json(in, &len, "seccomp profile ",
+				       ": a compiled BPF file has no JSON form; export its source");
 	if (!data)
 		return EXIT_SECCOMP;
-	if (profile_is_bpf(data, len)) {
-		free(data);
-		log_error("seccomp profile %s: a compiled BPF file has no JSON form; export its source", in);
-		return EXIT_SECCOMP;
-	}
 	json_object *profile = effective_of(data, len, in);
 	free(data);
 	enum log_level level = log_get_level();
