@@ -327,3 +327,35 @@ runc_remove() {
     timeout 20 $RUNC delete -f "$1" >/dev/null 2>&1
     return 0
 }
+
+# podman_private DIR RUNTIME : Podman with nothing system-wide used or changed: a private
+# containers.conf and storage.conf (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF, exported) put storage,
+# run state, temp and volumes below DIR; host network, no CNI network, the OCI RUNTIME; ulimits
+# within this host's hard limits (Podman's defaults may exceed them, and root cannot raise them in a
+# container). Root's blob-info cache (/var/lib/containers/cache) is removed at exit if this made it.
+podman_private() {
+    local pd=$1 runtime=$2 nofile nproc
+    mkdir -p "$pd/cni" "$pd/tmp"
+    nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
+    [ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
+    [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
+    cat >"$pd/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+netns = "host"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$pd/events.log"
+tmp_dir = "$pd/tmp"
+volume_path = "$pd/volumes"
+runtime = "$runtime"
+[network]
+network_backend = "cni"
+network_config_dir = "$pd/cni"
+default_network = "none"
+EOF
+    printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/root"\nrunroot = "%s/run"\n' "$pd" "$pd" >"$pd/storage.conf"
+    export CONTAINERS_CONF="$pd/containers.conf" CONTAINERS_STORAGE_CONF="$pd/storage.conf"
+    [ -e /var/lib/containers/cache ] || on_exit "rm -rf /var/lib/containers/cache; rmdir /var/lib/containers"
+}

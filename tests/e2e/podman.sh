@@ -21,35 +21,7 @@ ensure_pkgs podman "$PODMAN_OCI" catatonit tmux || { fail "install podman, $PODM
 ensure_shim || { fail "build/shim exists (make)"; exit 1; }
 
 PD="$E2E_TMP/podman"
-mkdir -p "$PD/cni" "$PD/tmp"
-nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
-[ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
-[ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
-cat >"$PD/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
-netns = "host"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$PD/events.log"
-tmp_dir = "$PD/tmp"
-volume_path = "$PD/volumes"
-runtime = "$PODMAN_OCI"
-[network]
-network_backend = "cni"
-network_config_dir = "$PD/cni"
-default_network = "none"
-EOF
-cat >"$PD/storage.conf" <<EOF
-[storage]
-driver = "overlay"
-graphroot = "$PD/root"
-runroot = "$PD/run"
-EOF
-export CONTAINERS_CONF="$PD/containers.conf" CONTAINERS_STORAGE_CONF="$PD/storage.conf"
-# Podman keeps a blob-info cache for root in /var/lib/containers/cache: remove it if we made it.
-[ -e /var/lib/containers/cache ] || on_exit "rm -rf /var/lib/containers/cache; rmdir /var/lib/containers"
+podman_private "$PD" "$PODMAN_OCI"
 
 PODMAN=(podman)
 if [ "$PODMAN_OCI" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then

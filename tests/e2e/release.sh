@@ -156,29 +156,7 @@ check_probe() {
 
 # --- Podman: private storage and configuration (as podman.sh), host network.
 PD="$E2E_TMP/podman"
-mkdir -p "$PD/cni" "$PD/tmp"
-nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)   # Podman's defaults may exceed this host's hard limits
-[ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
-[ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
-cat >"$PD/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
-netns = "host"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$PD/events.log"
-tmp_dir = "$PD/tmp"
-volume_path = "$PD/volumes"
-runtime = "runc"
-[network]
-network_backend = "cni"
-network_config_dir = "$PD/cni"
-default_network = "none"
-EOF
-printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/root"\nrunroot = "%s/run"\n' "$PD" "$PD" >"$PD/storage.conf"
-export CONTAINERS_CONF="$PD/containers.conf" CONTAINERS_STORAGE_CONF="$PD/storage.conf"
-[ -e /var/lib/containers/cache ] || on_exit "rm -rf /var/lib/containers/cache; rmdir /var/lib/containers"
+podman_private "$PD" runc
 pm() { timeout "${PM_TIMEOUT:-120}" podman "$@"; }
 on_exit "PM_TIMEOUT=60 pm rm -af -t 0"
 out=$(pm load -i "$A/$OCI" 2>&1)
