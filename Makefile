@@ -74,7 +74,7 @@ PROFILE_SRCS := seccomp/parse.c seccomp/dialect.c seccomp/compile.c seccomp/rule
 # What the toolchain uses from shim/: one-line messages and write_all.
 BASE_SRCS := shim/log.c shim/io.c
 SHIM_SRCS := shim/config.c shim/values.c shim/path.c shim/spawn.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c \
-	shim/notify.c shim/lookup.c shim/learn.c shim/learn_files.c shim/sha256.c shim/main.c seccomp/embedded.c seccomp/tools.c \
+	shim/notify.c shim/lookup.c shim/learn.c shim/learn_args.c shim/learn_files.c shim/sha256.c shim/main.c seccomp/embedded.c seccomp/tools.c \
 	seccomp/merge.c seccomp/merge_review.c seccomp/diff.c seccomp/diff_text.c $(BASE_SRCS) $(PROFILE_SRCS)
 SHIM_HDRS := $(wildcard shim/*.h seccomp/*.h)
 

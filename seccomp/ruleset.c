@@ -18,6 +18,29 @@ const char *const ruleset_bootstrap[] = {
 	"sendmsg", "execve", "exit", "exit_group", NULL,
 };
 
+bool rule_arg_holds(const struct rule_arg *c, uint64_t v)
+{
+	switch (c->op) {
+	case SCMP_CMP_NE: return v != c->a;
+	case SCMP_CMP_LT: return v < c->a;
+	case SCMP_CMP_LE: return v <= c->a;
+	case SCMP_CMP_GT: return v > c->a;
+	case SCMP_CMP_GE: return v >= c->a;
+	case SCMP_CMP_MASKED_EQ: return (v & c->a) == c->b;
+	default: return v == c->a;
+	}
+}
+
+bool rule_holds(const struct rule *r, const uint64_t args[6])
+{
+	if (!r->nargs)
+		return true;
+	for (unsigned k = 0; k < r->nargs; k++)
+		if (rule_arg_holds(&r->args[k], args[r->args[k].index]) == r->any)
+			return r->any;
+	return !r->any;
+}
+
 int ruleset_add(struct ruleset *rs, const struct rule *r)
 {
 	if (rs->nrules == rs->cap) {

@@ -47,6 +47,14 @@ struct ruleset {
 	unsigned nrules, cap;
 };
 
+/* Whether condition C holds for argument value V (native, 64-bit: the
+ * comparison libseccomp emits on a 64-bit architecture). */
+bool rule_arg_holds(const struct rule_arg *c, uint64_t v);
+
+/* Whether rule R's conditions hold for ARGS (all of them, or any for R->any;
+ * a rule without conditions holds for every call). */
+bool rule_holds(const struct rule *r, const uint64_t args[6]);
+
 /* Appends a copy of R; -1 when out of memory. */
 int ruleset_add(struct ruleset *rs, const struct rule *r);
 void ruleset_free(struct ruleset *rs);

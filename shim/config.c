@@ -42,6 +42,7 @@ enum env_key {
 	ENV_FORWARD_USR1,
 	ENV_LEARN_FILE,
 	ENV_KEEP_NET_BIND_SERVICE,
+	ENV_LEARN_ARGS,
 	ENV_COUNT,
 };
 
@@ -58,6 +59,7 @@ static const char *const env_names[ENV_COUNT] = {
 	[ENV_FORWARD_USR1] = "SHIM_FORWARD_USR1",
 	[ENV_LEARN_FILE] = "SHIM_LEARN_FILE",
 	[ENV_KEEP_NET_BIND_SERVICE] = "SHIM_KEEP_NET_BIND_SERVICE",
+	[ENV_LEARN_ARGS] = "SHIM_LEARN_ARGS",
 };
 
 #define MAX_SECONDS 86400ul
@@ -143,6 +145,11 @@ static int apply_env(struct shim_config *cfg, enum env_key key, const char *v)
 	case ENV_KEEP_NET_BIND_SERVICE:
 		if (parse_bool(v, &cfg->keep_net_bind_service))
 			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
+		return 0;
+	case ENV_LEARN_ARGS:
+		if (parse_bool(v, &cfg->learn_args))
+			return bad_value(name, v, "expected true/false, 1/0, yes/no or on/off");
+		cfg->learn_args_set = true;
 		return 0;
 	case ENV_COUNT:
 		break;
@@ -232,6 +239,7 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 		.user = SHIM_DEFAULT_USER,
 		.seccomp = "default",
 		.seccomp_mode = SECCOMP_MODE_ENFORCE,
+		.learn_args = true,
 		.log_level = LOG_LEVEL_WARN,
 		.grace_seconds = SHIM_DEFAULT_GRACE,
 		.stop_signal = SIGTERM,
@@ -285,6 +293,10 @@ int config_load(struct shim_config *cfg, int argc, char **argv, char **envp)
 	}
 	if (cfg->learn_file && cfg->seccomp_mode != SECCOMP_MODE_LEARN) {
 		log_error("SHIM_LEARN_FILE is set but SHIM_SECCOMP_MODE is not learn (set both, or neither)");
+		return EXIT_CONFIG;
+	}
+	if (cfg->learn_args_set && cfg->seccomp_mode != SECCOMP_MODE_LEARN) {
+		log_error("SHIM_LEARN_ARGS is set but SHIM_SECCOMP_MODE is not learn (unset it, or learn)");
 		return EXIT_CONFIG;
 	}
 

@@ -42,6 +42,8 @@ struct shim_config {
 	const char *seccomp;      /* "default", "off" or a file path */
 	enum seccomp_mode seccomp_mode;
 	const char *learn_file;   /* SHIM_LEARN_FILE: learn mode's output */
+	bool learn_args;          /* SHIM_LEARN_ARGS: learn argument values too (default) */
+	bool learn_args_set;
 	enum log_level log_level;
 	unsigned grace_seconds;
 	unsigned stop_timeout;    /* 0: no stop deadline */

@@ -79,6 +79,17 @@ static int plan_rules(const struct ruleset *rs)
 			int nr = seccomp_syscall_resolve_name(rs->rules[j].name);
 			if (nr < 0 || nr >= MAX_NR)
 				continue; /* not on this architecture: it cannot be observed */
+			if (L.nallow[nr] == UINT8_MAX) {
+				rc = 1;
+				break;
+			}
+			struct rule *grown = realloc(L.allow[nr], (L.nallow[nr] + 1u) * sizeof *grown);
+			if (!grown) {
+				rc = 1;
+				break;
+			}
+			grown[L.nallow[nr]++] = rs->rules[j];
+			L.allow[nr] = grown;
 			if (!rs->rules[j].nargs) {
 				L.uncond[nr] = true;
 				continue;
@@ -138,13 +149,14 @@ static bool assume(int nr)
 	return true;
 }
 
-int learn_init(const char *file, const char *base_name, const char *base_kind, const struct sock_fprog *enforce,
-	       const struct ruleset *base, struct sock_fprog *variant)
+int learn_init(const char *file, bool learn_args, const char *base_name, const char *base_kind,
+	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant)
 {
 	int rc = split_path(file);
 	if (rc)
 		return rc;
 	L.file = file;
+	L.learn_args = learn_args;
 	L.base_name = base_name;
 	L.base_kind = base_kind;
 	/* The base's effective profile with its newline, as --print-profile
@@ -171,8 +183,10 @@ int learn_init(const char *file, const char *base_name, const char *base_kind, c
 	lookup_init();
 	for (int nr = 0; nr < MAX_NR; nr++) {
 		L.names[nr] = lookup_syscall_name(nr);
-		if (L.names[nr])
+		if (L.names[nr]) {
 			L.order[L.order_len++] = (unsigned short)nr;
+			L.spec[nr] = learn_arg_spec(L.names[nr]);
+		}
 	}
 	qsort(L.order, L.order_len, sizeof *L.order, cmp_name);
 	if ((rc = plan_rules(base)))
@@ -245,8 +259,59 @@ int learn_open(void)
 	return 0;
 }
 
-/* Records a call the first time it is seen (process lookup, rewrite), else
- * returns at once. */
+static int cmp_arg_rule(const struct arg_rule *a, const struct arg_rule *b)
+{
+	if (a->nr != b->nr)
+		return a->nr < b->nr ? -1 : 1;
+	if (a->base != b->base)
+		return a->base < b->base ? -1 : 1;
+	for (unsigned j = 0; j < LEARN_SPEC_MAX_ARGS; j++)
+		if (a->value[j] != b->value[j])
+			return a->value[j] < b->value[j] ? -1 : 1;
+	return 0;
+}
+
+int learn_add_arg_rule(const struct arg_rule *r)
+{
+	/* Sorted, so the output does not depend on the order calls came in. */
+	unsigned at = 0;
+	while (at < L.narg_rules && cmp_arg_rule(&L.arg_rules[at], r) < 0)
+		at++;
+	if (at < L.narg_rules && !cmp_arg_rule(&L.arg_rules[at], r))
+		return 0;
+	if (L.narg_rules == LEARN_MAX_ARG_RULES)
+		return -1;
+	memmove(&L.arg_rules[at + 1], &L.arg_rules[at], (L.narg_rules - at) * sizeof *L.arg_rules);
+	L.arg_rules[at] = *r;
+	L.narg_rules++;
+	return 1;
+}
+
+/* The argument rule DATA makes of its call NR: which of the base's allow
+ * rules allowed it, narrowed to the values learn_args.c records. False when
+ * none can say (the call is then written with the base's rules). */
+static bool arg_rule_of(int nr, const struct seccomp_data *data, struct arg_rule *out)
+{
+	uint64_t args[6];
+	for (int i = 0; i < 6; i++)
+		args[i] = data->args[i];
+	memset(out, 0, sizeof *out);
+	out->nr = (unsigned short)nr;
+	for (unsigned k = 0; k < L.nallow[nr]; k++) {
+		if (!rule_holds(&L.allow[nr][k], args))
+			continue;
+		struct rule narrowed_rule;
+		if (L.spec[nr])
+			learn_arg_values(L.spec[nr], args, out->value);
+		out->base = (unsigned char)k;
+		return learn_arg_narrow(&L.allow[nr][k], L.spec[nr], out->value, &narrowed_rule);
+	}
+	return false;
+}
+
+/* Records a call the first time it is seen, or the first time with these
+ * arguments where they are learned (process lookup, rewrite), else returns
+ * at once. */
 static void record(const struct seccomp_data *data, pid_t tid, int listener, __u64 id)
 {
 	int nr = data->nr;
@@ -257,28 +322,53 @@ static void record(const struct seccomp_data *data, pid_t tid, int listener, __u
 	/* Tracked apart, so a call the base allows with some arguments and
 	 * denies with others (clone with namespace flags) is reported both ways. */
 	uint64_t *set = inside ? L.in : L.out;
-	if (test_bit(set, nr))
+	struct arg_rule ar;
+	bool new_call = !test_bit(set, nr), new_rule = false;
+	if (inside && narrows(nr) && !L.any_args[nr]) {
+		int added = arg_rule_of(nr, data, &ar) ? learn_add_arg_rule(&ar) : -1;
+		if (added < 0) {
+			/* Never narrower than what ran: the base's rules for it, all. */
+			L.any_args[nr] = true;
+			if (L.narg_rules == LEARN_MAX_ARG_RULES && !L.arg_rules_full) {
+				L.arg_rules_full = true;
+				log_warn("learn: more than %d argument rules; %s and calls first seen from now on keep "
+					 "the base's argument rules", LEARN_MAX_ARG_RULES, L.names[nr]);
+			}
+		}
+		new_rule = added != 0;
+	}
+	if (!new_call && !new_rule)
 		return;
-	set_bit(set, nr);
-	L.counts[inside ? OBSERVED : OUTSIDE]++;
-	char *comm = inside ? L.comm[nr] : L.out_comm[nr];
+	char comm[16];
 	pid_t tgid = lookup_tgid(tid);
-	lookup_comm(tgid, comm, sizeof L.comm[nr]);
+	lookup_comm(tgid, comm, sizeof comm);
 	/* The process may have died and its pid been reused while we read /proc. */
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
-		snprintf(comm, sizeof L.comm[nr], "?");
-	if (inside) {
-		L.status[nr] = OBSERVED;
-		L.pid[nr] = tgid;
-	} else {
-		L.out_pid[nr] = tgid;
-	}
+		snprintf(comm, sizeof comm, "?");
 	const char *name = L.names[nr] ? L.names[nr] : "?";
-	if (inside)
-		log_debug("learn: %s(%d) pid=%d comm=%s", name, nr, (int)tgid, comm);
-	else
-		log_line(LOG_LEVEL_ERROR, "seccomp", "learn: outside the base profile: %s(%d) pid=%d comm=%s "
-			 "(let through, not added to the profile)", name, nr, (int)tgid, comm);
+	if (new_rule && !L.any_args[nr]) {
+		for (unsigned i = 0; i < L.narg_rules; i++)
+			if (!cmp_arg_rule(&L.arg_rules[i], &ar)) {
+				L.arg_rules[i].pid = tgid;
+				memcpy(L.arg_rules[i].comm, comm, sizeof comm);
+			}
+		log_debug("learn: %s(%d) arguments 0x%llx 0x%llx pid=%d comm=%s", name, nr,
+			  (unsigned long long)data->args[0], (unsigned long long)data->args[1], (int)tgid, comm);
+	}
+	if (new_call) {
+		set_bit(set, nr);
+		L.counts[inside ? OBSERVED : OUTSIDE]++;
+		memcpy(inside ? L.comm[nr] : L.out_comm[nr], comm, sizeof comm);
+		if (inside) {
+			L.status[nr] = OBSERVED;
+			L.pid[nr] = tgid;
+			log_debug("learn: %s(%d) pid=%d comm=%s", name, nr, (int)tgid, comm);
+		} else {
+			L.out_pid[nr] = tgid;
+			log_line(LOG_LEVEL_ERROR, "seccomp", "learn: outside the base profile: %s(%d) pid=%d comm=%s "
+				 "(let through, not added to the profile)", name, nr, (int)tgid, comm);
+		}
+	}
 	if (learn_write_files(NULL) && !L.write_failed) {
 		L.write_failed = true;
 		log_error("learn: writing %s: %s (the file keeps the last complete profile)", L.file,
@@ -293,6 +383,16 @@ static void learn_notified(int fd)
 		return;
 	record(&n->data, (pid_t)n->pid, fd, n->id);
 	notify_continue(fd, n);
+}
+
+/* The argument rules the profile holds (a call that fell back to the
+ * base's rules holds none). */
+static unsigned learn_arg_rules_written(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < L.narg_rules; i++)
+		n += narrowed(L.arg_rules[i].nr);
+	return n;
 }
 
 static void learn_finish(void)
@@ -310,9 +410,9 @@ static void learn_finish(void)
 			 L.counts[OBSERVED], L.counts[OUTSIDE]);
 		return;
 	}
-	log_line(LOG_LEVEL_ERROR, "learn", "wrote %s (sha256 %s): %u calls allowed (%u assumed, %u observed); %u "
-		 "outside the base, not allowed (review: %s.review.json)", L.file, sha, allowed, L.counts[ASSUMED],
-		 L.counts[OBSERVED], L.counts[OUTSIDE], L.file);
+	log_line(LOG_LEVEL_ERROR, "learn", "wrote %s (sha256 %s): %u calls allowed (%u assumed, %u observed), %u "
+		 "argument rules; %u outside the base, not allowed (review: %s.review.json)", L.file, sha, allowed,
+		 L.counts[ASSUMED], L.counts[OBSERVED], learn_arg_rules_written(), L.counts[OUTSIDE], L.file);
 }
 
 const struct recorder learn_recorder = { .open = learn_open, .on_notify = learn_notified, .finish = learn_finish };

@@ -3,6 +3,7 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "notify.h"
@@ -19,8 +20,8 @@
  * allowed call reported, except the assumed set and the bootstrap calls),
  * emitted by profile_emit. Allocates. 0 or EXIT_SECCOMP / EXIT_CONFIG after
  * one error line. */
-int learn_init(const char *file, const char *base_name, const char *base_kind, const struct sock_fprog *enforce,
-	       const struct ruleset *base, struct sock_fprog *variant);
+int learn_init(const char *file, bool learn_args, const char *base_name, const char *base_kind,
+	       const struct sock_fprog *enforce, const struct ruleset *base, struct sock_fprog *variant);
 
 /* After the privilege drop, before the child starts: opens the output
  * directory (kept open for PID 1, which can no longer resolve paths freely

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,6 +68,45 @@ static void put_string(const char *s)
 	put("\"");
 }
 
+static const char *compare_name(enum scmp_compare op)
+{
+	switch (op) {
+	case SCMP_CMP_NE: return "SCMP_CMP_NE";
+	case SCMP_CMP_LT: return "SCMP_CMP_LT";
+	case SCMP_CMP_LE: return "SCMP_CMP_LE";
+	case SCMP_CMP_GE: return "SCMP_CMP_GE";
+	case SCMP_CMP_GT: return "SCMP_CMP_GT";
+	case SCMP_CMP_MASKED_EQ: return "SCMP_CMP_MASKED_EQ";
+	default: return "SCMP_CMP_EQ";
+	}
+}
+
+/* Conditions ARGS[0..N-1] as a profile's "args" array, as print.c prints
+ * them (json-c's plain form), so a learned rule merges with a printed one. */
+static void put_args(const struct rule_arg *args, unsigned n)
+{
+	put("[");
+	for (unsigned k = 0; k < n; k++) {
+		putf("%s{\"index\":%u,\"value\":%llu", k ? "," : "", args[k].index, (unsigned long long)args[k].a);
+		if (args[k].b)
+			putf(",\"valueTwo\":%llu", (unsigned long long)args[k].b);
+		putf(",\"op\":\"%s\"}", compare_name(args[k].op));
+	}
+	put("]");
+}
+
+/* The rule argument rule AR stands for (learn_add_arg_rule only keeps ones
+ * that narrow). */
+static struct rule arg_rule_text(const struct arg_rule *ar)
+{
+	struct rule r;
+	uint64_t value[LEARN_SPEC_MAX_ARGS];
+	memcpy(value, ar->value, sizeof value);
+	if (!learn_arg_narrow(&L.allow[ar->nr][ar->base], L.spec[ar->nr], value, &r))
+		abort();
+	return r;
+}
+
 static void render_profile(void)
 {
 	text_len = 0;
@@ -77,7 +117,8 @@ static void render_profile(void)
 	bool first = true;
 	for (unsigned i = 0; i < L.order_len; i++) {
 		int nr = L.order[i];
-		if ((L.status[nr] == ASSUMED || L.status[nr] == OBSERVED) && (L.uncond[nr] || !L.cond[nr])) {
+		if ((L.status[nr] == ASSUMED || L.status[nr] == OBSERVED) && (L.uncond[nr] || !L.cond[nr]) &&
+		    !narrowed(nr)) {
 			putf("%s\"%s\"", first ? "" : ", ", L.names[nr]);
 			first = false;
 		}
@@ -85,7 +126,17 @@ static void render_profile(void)
 	put("], \"action\": \"SCMP_ACT_ALLOW\"}");
 	for (unsigned i = 0; i < L.order_len; i++) {
 		int nr = L.order[i];
-		if ((L.status[nr] == ASSUMED || L.status[nr] == OBSERVED) && !L.uncond[nr] && L.cond[nr]) {
+		if (narrowed(nr)) {
+			for (unsigned k = 0; k < L.narg_rules; k++) {
+				if (L.arg_rules[k].nr != nr)
+					continue;
+				struct rule r = arg_rule_text(&L.arg_rules[k]);
+				putf(",\n    {\"names\":[\"%s\"],\"action\":\"%s\",\"args\":", L.names[nr],
+				     r.action == SCMP_ACT_LOG ? "SCMP_ACT_LOG" : "SCMP_ACT_ALLOW");
+				put_args(r.args, r.nargs);
+				put("}");
+			}
+		} else if ((L.status[nr] == ASSUMED || L.status[nr] == OBSERVED) && !L.uncond[nr] && L.cond[nr]) {
 			put(",\n    ");
 			put(L.cond[nr]);
 		}
@@ -95,6 +146,38 @@ static void render_profile(void)
 		put(L.deny);
 	}
 	put("\n  ]\n}\n");
+}
+
+/* NR's learned argument rules for the review file: which of the base's
+ * allow rules for it each narrows (0-based, in the base's order) and the
+ * learned conditions (the base's others stay), with the first process. */
+static void put_arguments(int nr)
+{
+	put(", \"arguments\": [");
+	bool first = true;
+	for (unsigned k = 0; k < L.narg_rules; k++) {
+		const struct arg_rule *ar = &L.arg_rules[k];
+		if (ar->nr != nr)
+			continue;
+		struct rule_arg learned[LEARN_SPEC_MAX_ARGS];
+		unsigned n = 0;
+		const struct learn_arg_spec *spec = L.spec[nr];
+		struct rule r = arg_rule_text(ar);
+		for (unsigned j = 0; spec && j < spec->nargs; j++) {
+			for (unsigned c = 0; c < r.nargs; c++)
+				if (r.args[c].index == spec->arg[j].index &&
+				    (r.args[c].op == SCMP_CMP_EQ ? spec->arg[j].mask == UINT64_MAX
+								 : r.args[c].a == spec->arg[j].mask))
+					learned[n++] = r.args[c];
+		}
+		putf("%s\n      {\"rule\": %u, \"args\": ", first ? "" : ",", ar->base);
+		put_args(learned, n);
+		putf(", \"pid\": %d, \"comm\": ", (int)ar->pid);
+		put_string(ar->comm);
+		put("}");
+		first = false;
+	}
+	put("]");
 }
 
 static void render_review(void)
@@ -119,6 +202,8 @@ static void render_review(void)
 				putf(", \"pid\": %d, \"comm\": ", (int)L.pid[nr]);
 				put_string(L.comm[nr]);
 			}
+			if (narrowed(nr))
+				put_arguments(nr);
 			put("}");
 			first = false;
 		}
@@ -222,6 +307,73 @@ static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, i
 	return *out >= min && *out <= max;
 }
 
+static bool get_u64(json_object *o, const char *key, uint64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	errno = 0;
+	*out = json_object_get_uint64(v);
+	return !errno;
+}
+
+/* One learned argument rule of call NR from a review file: the base's allow
+ * rule it narrows and the learned conditions. Rebuilt from those, and only
+ * where the values satisfy that rule (learn_arg_narrow), so a file the
+ * workload wrote cannot widen anything. */
+static int merge_arg_rule(int nr, json_object *a)
+{
+	char what[200];
+	int64_t base;
+	json_object *args;
+	struct arg_rule ar = { .nr = (unsigned short)nr };
+	bool ok = json_object_is_type(a, json_type_object) && get_int(a, "rule", 0, (int64_t)L.nallow[nr] - 1, &base) &&
+		  json_object_object_get_ex(a, "args", &args) && json_object_is_type(args, json_type_array);
+	const struct learn_arg_spec *spec = L.spec[nr];
+	size_t n = ok ? json_object_array_length(args) : 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		json_object *c = json_object_array_get_idx(args, i);
+		const char *op = json_object_is_type(c, json_type_object) ? get_string(c, "op") : NULL;
+		int64_t index;
+		uint64_t value, value_two = 0;
+		ok = op && get_int(c, "index", 0, 5, &index) && get_u64(c, "value", &value) &&
+		     (!json_object_object_get_ex(c, "valueTwo", NULL) || get_u64(c, "valueTwo", &value_two));
+		unsigned j = 0;
+		while (ok && spec && j < spec->nargs && spec->arg[j].index != (unsigned)index)
+			j++;
+		ok = ok && spec && j < spec->nargs;
+		if (!ok)
+			break;
+		if (spec->arg[j].mask == UINT64_MAX) { /* written as ARG == VALUE */
+			ok = !strcmp(op, "SCMP_CMP_EQ") && !value_two;
+			ar.value[j] = value;
+		} else { /* ARG & MASK == VALUE */
+			ok = !strcmp(op, "SCMP_CMP_MASKED_EQ") && value == spec->arg[j].mask &&
+			     !(value_two & ~spec->arg[j].mask);
+			ar.value[j] = value_two;
+		}
+	}
+	struct rule r;
+	if (ok) {
+		ar.base = (unsigned char)base;
+		ok = learn_arg_narrow(&L.allow[nr][base], spec, ar.value, &r);
+	}
+	if (!ok) {
+		snprintf(what, sizeof what, "lists for %s an argument rule the base's rules for it do not allow "
+			 "(or not as learn mode writes it)", L.names[nr]);
+		return bad_review(what);
+	}
+	const char *comm = get_string(a, "comm");
+	int64_t pid;
+	if (comm && get_int(a, "pid", 0, INT32_MAX, &pid)) {
+		ar.pid = (pid_t)pid;
+		snprintf(ar.comm, sizeof ar.comm, "%s", comm);
+	}
+	if (learn_add_arg_rule(&ar) < 0)
+		L.any_args[nr] = true;
+	return 0;
+}
+
 /* One entry of an existing review file into the learned set. */
 static int merge_entry(json_object *e, size_t i)
 {
@@ -262,6 +414,22 @@ static int merge_entry(json_object *e, size_t i)
 	if (!inside_base((int)nr)) {
 		snprintf(what, sizeof what, "allows %s, which the base does not", name);
 		return bad_review(what);
+	}
+	json_object *arguments = NULL;
+	if (json_object_object_get_ex(e, "arguments", &arguments)) {
+		if (!observed || !json_object_is_type(arguments, json_type_array)) {
+			snprintf(what, sizeof what, "gives %s arguments that are not a list of an observed call", name);
+			return bad_review(what);
+		}
+		if (!narrows((int)nr))
+			arguments = NULL; /* not learned by this run: the base's rules */
+	}
+	if (observed && narrows((int)nr) && !arguments)
+		L.any_args[nr] = true; /* learned by name only */
+	for (size_t k = 0; arguments && k < json_object_array_length(arguments); k++) {
+		int rc = merge_arg_rule((int)nr, json_object_array_get_idx(arguments, k));
+		if (rc)
+			return rc;
 	}
 	if (L.status[nr] != NONE)
 		return 0; /* assumed now, or listed twice */

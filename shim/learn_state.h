@@ -11,10 +11,24 @@
 
 #include "arch.h"
 #include "emulate.h"
+#include "learn_args.h"
+#include "ruleset.h"
 
 #define WORDS (MAX_NR / 64)
+/* Learned argument rules PID 1 keeps; beyond, a call keeps the base's rules. */
+#define LEARN_MAX_ARG_RULES 512
 
 enum status { NONE, ASSUMED, OBSERVED, OUTSIDE };
+
+/* One learned argument rule: the base's allow rule BASE (an index into
+ * L.allow[nr]) narrowed to VALUE (learn_args.h), and who made it first. */
+struct arg_rule {
+	unsigned short nr;
+	unsigned char base;
+	uint64_t value[LEARN_SPEC_MAX_ARGS];
+	pid_t pid;
+	char comm[16];
+};
 
 struct learn_state {
 	const char *file;      /* SHIM_LEARN_FILE as given */
@@ -41,6 +55,17 @@ struct learn_state {
 	char base_sha[65];        /* of the base's effective JSON: what "the same base" means */
 	bool existed;             /* SHIM_LEARN_FILE was there: merged */
 	unsigned merged;          /* observed calls taken from an existing file */
+	/* Argument learning (SHIM_LEARN_ARGS, on by default): for a call the base
+	 * allows only with some arguments, or one learn_args.c names, the output
+	 * allows what was observed, as narrowed base rules. */
+	bool learn_args;
+	struct rule *allow[MAX_NR];   /* the base's allow rules for each call */
+	unsigned char nallow[MAX_NR];
+	const struct learn_arg_spec *spec[MAX_NR];
+	bool any_args[MAX_NR];        /* written with the base's rules all the same */
+	struct arg_rule arg_rules[LEARN_MAX_ARG_RULES]; /* by call, base rule, values */
+	unsigned narg_rules;
+	bool arg_rules_full;
 };
 /* The one learner of this process (learn.c): zero-initialised, in .bss,
  * not 64 KiB of the binary. */
@@ -69,6 +94,22 @@ static inline bool allows(uint32_t action)
 {
 	return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
 }
+
+/* Whether NR's output is its observed argument rules (else its name, or
+ * the base's rules for it in full). */
+static inline bool narrows(int nr)
+{
+	return L.learn_args && L.nallow[nr] && (L.spec[nr] || !L.uncond[nr]);
+}
+
+static inline bool narrowed(int nr)
+{
+	return narrows(nr) && L.status[nr] == OBSERVED && !L.any_args[nr];
+}
+
+/* learn.c: adds argument rule R (its nr, base and values set) unless there;
+ * 1 when added, 0 when there, -1 when the table is full. */
+int learn_add_arg_rule(const struct arg_rule *r);
 
 /* learn_files.c: writes the profile and the review file from L (SHA, when
  * not NULL, gets the sha256 of the profile's bytes as written). 0, or -1

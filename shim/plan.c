@@ -21,7 +21,7 @@ int plan_seccomp(const struct shim_config *cfg, struct plan *out)
 	if (out->recorder)
 		rc = notify_init(seccomp_mode_names[cfg->seccomp_mode], cfg->seccomp, out->filter.kind);
 	if (!rc && out->recorder == &learn_recorder)
-		rc = learn_init(cfg->learn_file, cfg->seccomp, out->filter.kind, &out->filter.base,
+		rc = learn_init(cfg->learn_file, cfg->learn_args, cfg->seccomp, out->filter.kind, &out->filter.base,
 				&out->filter.rules, &out->filter.prog);
 	if (rc)
 		plan_release(out);

@@ -13,7 +13,7 @@ UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)
 MUSL_TEST := $(B)/musl-test
 UNIT_SRCS := shim/config.c shim/values.c shim/path.c shim/supervise.c shim/user.c shim/identity.c shim/plan.c shim/filter.c shim/notify.c \
-	shim/lookup.c shim/spawn.c shim/learn.c shim/learn_files.c shim/sha256.c seccomp/embedded.c seccomp/tools.c seccomp/merge.c seccomp/merge_review.c seccomp/diff.c seccomp/diff_text.c \
+	shim/lookup.c shim/spawn.c shim/learn.c shim/learn_args.c shim/learn_files.c shim/sha256.c seccomp/embedded.c seccomp/tools.c seccomp/merge.c seccomp/merge_review.c seccomp/diff.c seccomp/diff_text.c \
 	$(BASE_SRCS) $(PROFILE_SRCS)
 
 UNIT_DEPS := $(UNIT_SRCS) $(SHIM_HDRS) seccomp/emulate.h $(GEN)/default_filter.h $(GEN)/learn_data.h $(GEN)/export_data.h \

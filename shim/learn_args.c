@@ -1,0 +1,91 @@
+/* Learn mode's argument learning (issue 25): the calls whose arguments decide
+ * what an escape can do, and how an observed value narrows the base's rule. */
+#include "learn_args.h"
+
+#include <string.h>
+
+#define EXACT UINT64_MAX
+/* SOCK_TYPE_MASK: the socket type without SOCK_NONBLOCK and SOCK_CLOEXEC,
+ * which a library sets or not from one release to the next. */
+#define SOCK_TYPE 0xfu
+
+static const struct learn_arg_spec specs[] = {
+	{ "socket", 2, { { 0, EXACT }, { 1, SOCK_TYPE } } },     /* family; type */
+	{ "socketpair", 2, { { 0, EXACT }, { 1, SOCK_TYPE } } }, /* family; type */
+	{ "clone", 1, { { 0, EXACT } } },                        /* flags */
+	{ "personality", 1, { { 0, EXACT } } },                  /* persona */
+	{ "prctl", 1, { { 0, EXACT } } },                        /* option */
+};
+
+const struct learn_arg_spec *learn_arg_spec(const char *name)
+{
+	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
+		if (!strcmp(specs[i].name, name))
+			return &specs[i];
+	return NULL;
+}
+
+void learn_arg_values(const struct learn_arg_spec *spec, const uint64_t args[6],
+		      uint64_t value[LEARN_SPEC_MAX_ARGS])
+{
+	for (unsigned j = 0; j < spec->nargs; j++)
+		value[j] = args[spec->arg[j].index] & spec->arg[j].mask;
+}
+
+static bool conditions_on(const struct rule *r, unsigned index)
+{
+	for (unsigned k = 0; k < r->nargs; k++)
+		if (r->args[k].index == index)
+			return true;
+	return false;
+}
+
+bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec,
+		      uint64_t value[LEARN_SPEC_MAX_ARGS], struct rule *out)
+{
+	if (!spec) {
+		*out = *base;
+		return true;
+	}
+	if (base->any)
+		return false;
+	struct rule r = *base;
+	r.nargs = 0;
+	for (unsigned j = 0; j < spec->nargs; j++) {
+		unsigned index = spec->arg[j].index;
+		for (unsigned k = 0; k < base->nargs; k++)
+			if (base->args[k].index == index && spec->arg[j].mask == EXACT &&
+			    !rule_arg_holds(&base->args[k], value[j]))
+				return false;
+	}
+	/* The base's conditions, less those an exact value replaces. */
+	for (unsigned k = 0; k < base->nargs; k++) {
+		bool replaced = false;
+		for (unsigned j = 0; j < spec->nargs; j++)
+			replaced |= spec->arg[j].index == base->args[k].index && spec->arg[j].mask == EXACT;
+		if (!replaced)
+			r.args[r.nargs++] = base->args[k];
+	}
+	for (unsigned j = 0; j < spec->nargs; j++) {
+		unsigned index = spec->arg[j].index;
+		uint64_t mask = spec->arg[j].mask;
+		if (mask != EXACT && conditions_on(base, index)) {
+			value[j] = 0; /* unused: equal rules get equal keys */
+			continue;
+		}
+		if (r.nargs == RULE_MAX_ARGS)
+			return false;
+		r.args[r.nargs++] = mask == EXACT
+			? (struct rule_arg){ .index = index, .op = SCMP_CMP_EQ, .a = value[j] }
+			: (struct rule_arg){ .index = index, .op = SCMP_CMP_MASKED_EQ, .a = mask, .b = value[j] };
+	}
+	/* By argument index, so equal rules print equal. */
+	for (unsigned i = 1; i < r.nargs; i++)
+		for (unsigned k = i; k > 0 && r.args[k - 1].index > r.args[k].index; k--) {
+			struct rule_arg t = r.args[k];
+			r.args[k] = r.args[k - 1];
+			r.args[k - 1] = t;
+		}
+	*out = r;
+	return true;
+}
