@@ -320,7 +320,7 @@ static void learn_variant_reports_allowed_calls(void **state)
 	assert_true(f.rules.nrules > 0); /* learn keeps the base's rules */
 	assert_ptr_equal(plan_recorder(SECCOMP_MODE_LEARN), &learn_recorder); /* a listener, learn's recorder */
 	struct sock_fprog variant;
-	assert_int_equal(learn_init("/tmp/learn-unit.json", "default", "embedded", &f.base, &f.rules, &variant), 0);
+	assert_int_equal(learn_init("/tmp/learn-unit.json", true, "default", "embedded", &f.base, &f.rules, &variant), 0);
 	assert_int_equal(verdict(&variant, "read", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&variant, "futex", 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(&variant, "sendmsg", 0), SECCOMP_RET_ALLOW);

@@ -59,7 +59,7 @@ static int init(const char *name)
 	snprintf(printed, sizeof printed, "%s\n", effective);
 	free(effective);
 	sha256_hex(printed, strlen(printed), base_sha);
-	int rc = learn_init(file, "default", "embedded", &f.base, &f.rules, &variant) ? 91 : 0;
+	int rc = learn_init(file, true, "default", "embedded", &f.base, &f.rules, &variant) ? 91 : 0;
 	filter_release(&f);
 	return rc;
 }
@@ -75,8 +75,9 @@ static void write_file(const char *name, const char *content)
 }
 
 /* In a child: init, an existing NAME with a review file listing CALL as
- * observed, from the same base; learn_open's status, its stderr in ERR. */
-static int open_existing(const char *name, const char *call, char *err, size_t size)
+ * observed (with EXTRA keys), from the same base; learn_open's status, its
+ * stderr in ERR. */
+static int open_existing_with(const char *name, const char *call, const char *extra, char *err, size_t size)
 {
 	char log[128];
 	snprintf(log, sizeof log, "%s/stderr", dir);
@@ -87,11 +88,11 @@ static int open_existing(const char *name, const char *call, char *err, size_t s
 		if (fd < 0 || dup2(fd, 2) < 0)
 			syscall(SYS_exit_group, 93);
 		int rc = init(name);
-		char review[160], text[512];
+		char review[160], text[1024];
 		snprintf(review, sizeof review, "%s.review.json", name);
 		snprintf(text, sizeof text, "{\"base\": \"default\", \"baseSha256\": \"%s\", \"syscalls\": [{\"name\": "
-			 "\"%s\", \"nr\": %d, \"status\": \"observed\", \"pid\": 7, \"comm\": \"node\"}]}", base_sha, call,
-			 seccomp_syscall_resolve_name(call));
+			 "\"%s\", \"nr\": %d, \"status\": \"observed\", \"pid\": 7, \"comm\": \"node\"%s}]}", base_sha,
+			 call, seccomp_syscall_resolve_name(call), extra);
 		write_file(name, "{}");
 		write_file(review, text);
 		syscall(SYS_exit_group, rc ? rc : learn_open());
@@ -106,6 +107,59 @@ static int open_existing(const char *name, const char *call, char *err, size_t s
 	err[n] = '\0';
 	close(fd);
 	return WEXITSTATUS(status);
+}
+
+static int open_existing(const char *name, const char *call, char *err, size_t size)
+{
+	return open_existing_with(name, call, "", err, size);
+}
+
+/* An existing file's argument rules are learned again only as learn mode
+ * writes them and inside the base's rule they name: a forged review file
+ * cannot widen socket to a family the base denies, or put a family under a
+ * rule that does not allow it. A valid one is written back as a narrowed rule. */
+static void merged_argument_rules_stay_inside_the_base(void **state)
+{
+	(void)state;
+	if (under_valgrind())
+		skip();
+	char err[1024], path[128];
+	size_t len;
+	/* The default's socket allow rules: 0 AF_UNIX, 1 AF_INET, 2 AF_INET6, 3 AF_NETLINK. */
+	static const char ok[] = ", \"arguments\": [{\"rule\": 1, \"args\": [{\"index\": 0, \"value\": 2, \"op\": "
+				 "\"SCMP_CMP_EQ\"}, {\"index\": 1, \"value\": 15, \"valueTwo\": 2, \"op\": "
+				 "\"SCMP_CMP_MASKED_EQ\"}], \"pid\": 7, \"comm\": \"node\"}]";
+	assert_int_equal(open_existing_with("sock.json", "socket", ok, err, sizeof err), 0);
+	assert_string_equal(err, "");
+	snprintf(path, sizeof path, "%s/sock.json", dir);
+	const char *text = slurp(path, &len);
+	assert_non_null(strstr(text, "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+				     "\"value\":2,\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":15,\"valueTwo\":2,"
+				     "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}"));
+	/* Nothing else of socket is allowed: AF_INET6 and the rest were not learned. */
+	assert_null(strstr(text, "\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":10,"));
+	assert_null(strstr(text, "\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"));
+
+	static const char *const forged[] = {
+		/* AF_PACKET (17): the base denies it */
+		", \"arguments\": [{\"rule\": 1, \"args\": [{\"index\": 0, \"value\": 17, \"op\": \"SCMP_CMP_EQ\"}]}]",
+		/* AF_INET under rule 0, which allows AF_UNIX only */
+		", \"arguments\": [{\"rule\": 0, \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]}]",
+		/* a wider comparison than learn mode writes */
+		", \"arguments\": [{\"rule\": 1, \"args\": [{\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_GE\"}]}]",
+		/* a rule the base does not have */
+		", \"arguments\": [{\"rule\": 9, \"args\": []}]",
+		/* an argument learn mode does not learn for socket */
+		", \"arguments\": [{\"rule\": 1, \"args\": [{\"index\": 2, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]",
+	};
+	for (size_t i = 0; i < sizeof forged / sizeof *forged; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "forged%zu.json", i);
+		assert_int_equal(open_existing_with(name, "socket", forged[i], err, sizeof err), EXIT_CONFIG);
+		print_message("%s", err);
+		assert_non_null(strstr(err, "lists for socket an argument rule the base's rules for it do not allow"));
+		assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+	}
 }
 
 /* An existing file's calls are learned again only inside the base: a review
@@ -203,6 +257,7 @@ int main(void)
 		cmocka_unit_test(file_is_synced_before_the_rename),
 		cmocka_unit_test(directory_is_synced_after_the_rename),
 		cmocka_unit_test(merged_calls_stay_inside_the_base),
+		cmocka_unit_test(merged_argument_rules_stay_inside_the_base),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
