@@ -160,6 +160,62 @@ static int cmp_entry(const void *a, const void *b)
 	return c ? c : (int)x->outside - (int)y->outside;
 }
 
+/* A learned argument rule's key: its base rule and conditions, not who made it. */
+static const char *arg_key(json_object *a, char *buf, size_t size)
+{
+	json_object *rule = NULL, *args = NULL;
+	json_object_object_get_ex(a, "rule", &rule);
+	json_object_object_get_ex(a, "args", &args);
+	snprintf(buf, size, "%s %s", rule ? json_object_to_json_string_ext(rule, JSON_C_TO_STRING_PLAIN) : "-",
+		 args ? json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN) : "-");
+	return buf;
+}
+
+static int cmp_arg(const void *a, const void *b)
+{
+	char x[512], y[512];
+	return strcmp(arg_key(*(json_object *const *)a, x, sizeof x), arg_key(*(json_object *const *)b, y, sizeof y));
+}
+
+/* The inputs' learned argument rules for call NAME, once each and sorted,
+ * as a new array; NULL when an input learned NAME without them (then the
+ * base's rules for it apply, as its profile says, and so in the merge). */
+static json_object *merged_arguments(json_object *const *reviews, size_t n, const char *name)
+{
+	json_object *out = json_object_new_array(), *list, *args;
+	bool any = false;
+	for (size_t i = 0; out && i < n; i++) {
+		json_object_object_get_ex(reviews[i], "syscalls", &list);
+		for (size_t j = 0; j < json_object_array_length(list); j++) {
+			json_object *e = json_object_array_get_idx(list, j);
+			if (strcmp(get_string(e, "name"), name) || !strcmp(get_string(e, "status"), "outside-base"))
+				continue;
+			if (!json_object_object_get_ex(e, "arguments", &args) ||
+			    !json_object_is_type(args, json_type_array)) {
+				any = true;
+				continue;
+			}
+			for (size_t k = 0; k < json_object_array_length(args); k++) {
+				json_object *a = json_object_array_get_idx(args, k);
+				char x[512], y[512];
+				bool seen = false;
+				for (size_t m = 0; m < json_object_array_length(out) && !seen; m++)
+					seen = !strcmp(arg_key(a, x, sizeof x),
+						       arg_key(json_object_array_get_idx(out, m), y, sizeof y));
+				if (!seen)
+					json_object_array_add(out, json_object_get(a));
+			}
+		}
+	}
+	if (any) {
+		json_object_put(out);
+		return NULL;
+	}
+	if (out)
+		json_object_array_sort(out, cmp_arg);
+	return out;
+}
+
 int review_print_merged(char *const *paths, json_object *const *reviews, size_t n)
 {
 	size_t total = 0, count = 0;
@@ -197,7 +253,18 @@ int review_print_merged(char *const *paths, json_object *const *reviews, size_t 
 	for (size_t k = 0; k < count; k++) {
 		const char *status = get_string(all[k].e, "status");
 		counts[!strcmp(status, "assumed") ? 0 : !strcmp(status, "observed") ? 1 : 2]++;
-		json_object_array_add(out, json_object_get(all[k].e));
+		json_object *e = NULL;
+		if (json_object_deep_copy(all[k].e, &e, NULL)) {
+			free(all);
+			json_object_put(root);
+			log_error("--merge-profile: out of memory");
+			return EXIT_SYSTEM;
+		}
+		json_object_object_del(e, "arguments");
+		json_object *args = all[k].outside ? NULL : merged_arguments(reviews, n, all[k].name);
+		if (args)
+			json_object_object_add(e, "arguments", args);
+		json_object_array_add(out, e);
 	}
 	free(all);
 	json_object_object_add(root, "mergedFrom", from);

@@ -109,13 +109,31 @@ static bool mentions(json_object *syscalls, const char *name)
 	return false;
 }
 
+/* Whether IN allows NAME only with some arguments (a learned profile's
+ * argument rules): the runtime's init and PID 1 make it with their own. */
+static bool allows_only_some(json_object *syscalls, const char *name)
+{
+	bool some = false;
+	for (size_t i = 0; i < json_object_array_length(syscalls); i++) {
+		json_object *rule = json_object_array_get_idx(syscalls, i), *action, *args;
+		if (!rule_names(rule, name) || !json_object_object_get_ex(rule, "action", &action) ||
+		    strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW"))
+			continue;
+		if (!json_object_object_get_ex(rule, "args", &args) || !json_object_array_length(args))
+			return false;
+		some = true;
+	}
+	return some;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The node-level additions: each needed name IN does not mention, as a plain
- * allow, or with the default profile's rules where the default checks arguments. */
+/* The node-level additions: each needed name IN does not mention, or allows
+ * only with some arguments, as a plain allow, or with the default profile's
+ * rules where the default checks arguments. */
 static int add_node_calls(json_object *profile, json_object *syscalls, json_object *defaults)
 {
 	json_object *base = json_tokener_parse(export_k8s_base_json);
@@ -140,19 +158,25 @@ static int add_node_calls(json_object *profile, json_object *syscalls, json_obje
 			bool dup = false;
 			for (size_t j = 0; j < n && !dup; j++)
 				dup = !strcmp(names[j], s);
-			if (!dup && !mentions(syscalls, s))
+			if (!dup && (!mentions(syscalls, s) || allows_only_some(syscalls, s)))
 				names[n++] = s;
 		}
 	}
 	qsort(names, n, sizeof *names, cmp_str);
 	json_object *plain = json_object_new_array();
 	json_object *conditional = json_object_new_array();
-	json_object *def_rules;
+	json_object *def_rules, *own = NULL;
 	json_object_object_get_ex(defaults, "syscalls", &def_rules);
+	/* The shim's own argument rules where it needs less than the default's. */
+	if (json_object_object_get_ex(base, "shim", &part))
+		json_object_object_get_ex(part, "arguments", &own);
 	for (size_t i = 0; i < n; i++) {
-		bool checked = false;
-		for (size_t r = 0; r < json_object_array_length(def_rules); r++) {
-			json_object *rule = json_object_array_get_idx(def_rules, r), *action, *args;
+		bool checked = false, has_own = false;
+		for (size_t r = 0; own && r < json_object_array_length(own); r++)
+			has_own |= rule_names(json_object_array_get_idx(own, r), names[i]);
+		json_object *from = has_own ? own : def_rules;
+		for (size_t r = 0; r < json_object_array_length(from); r++) {
+			json_object *rule = json_object_array_get_idx(from, r), *action, *args;
 			json_object_object_get_ex(rule, "action", &action);
 			if (!rule_names(rule, names[i]) || !json_object_object_get_ex(rule, "args", &args) ||
 			    strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW"))
