@@ -44,7 +44,7 @@ $(T)/escape: tests/integration/escape.c
 
 # One binary from the files by concern; run.c runs the shim and captures what it printed.
 INTEGRATION_SRCS := $(addprefix tests/integration/,main.c run.c lifecycle.c signals.c child.c identity.c caps.c \
-	cli.c seccomp.c node.c learn.c profiles.c)
+	cli.c seccomp.c node.c learn.c learn_args.c profiles.c)
 
 $(T)/integration: $(INTEGRATION_SRCS) tests/integration/run.h tests/integration/tests.h tests/unit/testlib.h
 	@mkdir -p $(T)

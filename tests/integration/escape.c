@@ -17,6 +17,9 @@
  *   escape threads  starts and joins 4 pthreads; prints "threads ok" (with
  *                   glibc this exercises the clone3 -> ENOSYS -> clone
  *                   fallback; musl always uses clone).
+ *   escape unused   calls the default allows with argument values the Node
+ *                   fixture never uses (netlink DGRAM and IPv6 sockets,
+ *                   a clone flag set, a prctl option): "NAME RESULT" lines.
  *   escape args     sweeps the argument-filtered syscalls of the default
  *                   profile (socket families 0..127 and 64-bit variants,
  *                   socketpair, every clone flag bit, personality values) and
@@ -577,6 +580,36 @@ static int cmd_args(void)
     return bad == 0 ? 0 : 1;
 }
 
+/* Calls the default profile allows, with argument values the Node fixture
+ * (tests/fixtures/node-workload.js) never uses: a profile learned from it
+ * with argument values denies them (ENOSYS, its default), one learned by
+ * name allows them. Each fails early or is undone unconfined. */
+static int cmd_unused(void)
+{
+    char buf[32];
+    struct { const char *name; long nr; unsigned long a0, a1, a2; } probes[] = {
+        /* node's netlink socket is SOCK_RAW (getifaddrs) */
+        {"socket_netlink_dgram", SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, 0},
+        /* the fixture talks IPv4 on loopback only */
+        {"socket_inet6_stream", SYS_socket, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0},
+        /* CLONE_SIGHAND without CLONE_VM: EINVAL from the kernel, no process */
+        {"clone_sighand_without_vm", SYS_clone, 0x800 | 17, 0, 0},
+        /* PR_GET_DUMPABLE: node asks for PR_CAPBSET_READ only */
+        {"prctl_get_dumpable", SYS_prctl, 3, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
+        errno = 0;
+        long r = syscall(probes[i].nr, probes[i].a0, probes[i].a1, probes[i].a2, 0, 0);
+        int e = errno;
+        if (r == 0 && probes[i].nr == SYS_clone)
+            _exit(0);
+        if (r >= 0 && probes[i].nr == SYS_socket)
+            close((int)r);
+        printf("%s %s\n", probes[i].name, classify(r, e, buf, sizeof buf));
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -592,6 +625,8 @@ int main(int argc, char **argv)
         return cmd_threads();
     if (strcmp(cmd, "args") == 0)
         return cmd_args();
-    fprintf(stderr, "usage: %s list|int80|x32|threads|args\n", argc > 0 ? argv[0] : "escape");
+    if (strcmp(cmd, "unused") == 0)
+        return cmd_unused();
+    fprintf(stderr, "usage: %s list|int80|x32|threads|args|unused\n", argc > 0 ? argv[0] : "escape");
     return 2;
 }

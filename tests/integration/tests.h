@@ -86,6 +86,9 @@
 	X(learn_merges_a_restart_and_refuses_another_base) \
 	X(learn_mode_says_so_at_start) \
 	X(learn_without_a_writable_location_runs_nothing) \
+	/* learn_args.c */ \
+	X(learned_arguments_deny_what_node_never_did) \
+	X(learn_args_outside_learn_mode_is_refused) \
 	/* profiles.c */ \
 	X(learned_profiles_merge_and_diff)
 
