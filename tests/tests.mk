@@ -7,7 +7,7 @@ HOST_LIBS := $(HOST)/lib/libseccomp.a $(HOST)/lib/libjson-c.a -lcmocka
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSHIM_SPAWN_FORK \
 	-DSHIM_NO_PID1_FILTER
 
-UNIT_TESTS := config path supervise identity profile filter log libseccomp range print sha256 learn spawn merge
+UNIT_TESTS := config path supervise identity profile filter log libseccomp range print sha256 learn spawn merge learn_args
 UNIT_BINS := $(UNIT_TESTS:%=$(T)/unit_%)
 # The same unit tests built with musl (static, cmocka from Debian's source built by deps.sh).
 MUSL_UNIT_BINS := $(UNIT_TESTS:%=$(T)/musl_unit_%)

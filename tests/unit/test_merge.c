@@ -3,8 +3,9 @@
  * inclusion, computed apart from it (name sets, the emulator). Random
  * learned-like profiles: the default profile's allowed calls, a random
  * subset, with the base's argument conditions and deny rules as learn mode
- * writes them, and now and then socket rules on single families (argument
- * values narrower than the base's). */
+ * writes them, and now and then argument values learned as learn mode
+ * learns them (learn_args.c: socket family and type, clone flags, prctl
+ * option, narrowing the base's rule that allowed them). */
 #include "testlib.h"
 
 #include <linux/seccomp.h>
@@ -14,6 +15,7 @@
 #include "diff.h"
 #include "emit.h"
 #include "emulate.h"
+#include "learn_args.h"
 #include "log.h"
 #include "merge.h"
 #include "print.h"
@@ -62,10 +64,48 @@ static bool known(const char *name)
 	return seccomp_syscall_resolve_name(name) >= 0;
 }
 
+/* Observed argument vectors learn mode may see, per argument-learned call:
+ * socket and socketpair (family, type with and without flags), clone flags,
+ * prctl options. */
+struct observed {
+	const char *name;
+	uint64_t a0, a1;
+};
+static const struct observed pool[] = {
+	{ "socket", 1, 1 }, { "socket", 1, 0x80001 }, { "socket", 2, 1 }, { "socket", 2, 0x80802 },
+	{ "socket", 10, 1 }, { "socket", 16, 3 }, { "socket", 16, 0x80002 }, { "socketpair", 1, 1 },
+	{ "socketpair", 1, 5 }, { "clone", 0x3d0f00, 0 }, { "clone", 0x1200011, 0 }, { "clone", 0x4111, 0 },
+	{ "prctl", 15, 0 }, { "prctl", 23, 0 }, { "prctl", 38, 0 },
+};
+#define POOL (sizeof pool / sizeof *pool)
+
+/* Learn mode's rule for observation O: the first of the base's allow rules
+ * for its call that holds, narrowed (learn_args.c). */
+static struct rule narrowed_rule(const struct observed *o, unsigned group)
+{
+	uint64_t args[6] = { o->a0, o->a1, 0, 0, 0, 0 }, value[LEARN_SPEC_MAX_ARGS] = { 0, 0 };
+	const struct learn_arg_spec *spec = learn_arg_spec(o->name);
+	assert_non_null(spec);
+	learn_arg_values(spec, args, value);
+	for (unsigned i = 0; i < base.nrules; i++) {
+		const struct rule *r = &base.rules[i];
+		struct rule out;
+		if (r->action != SCMP_ACT_ALLOW || strcmp(r->name, o->name) || !rule_holds(r, args))
+			continue;
+		assert_true(learn_arg_narrow(r, spec, value, &out));
+		out.group = group;
+		return out;
+	}
+	fail_msg("the base allows no %s(0x%llx, 0x%llx)", o->name, (unsigned long long)o->a0,
+		 (unsigned long long)o->a1);
+	abort();
+}
+
 /* The calls BASE allows that PICK keeps (IN[i] for the I-th such name, by
  * its rule index in the base), learned: the header learn mode writes. With
- * NARROW, socket gets one family rule instead of the base's. */
-static void learned(const bool *pick, bool narrow, struct ruleset *out)
+ * SEEN (POOL flags), the argument-learned calls get the narrowed rules of
+ * the observations SEEN marks instead of the base's rules. */
+static void learned(const bool *pick, const bool *seen, struct ruleset *out)
 {
 	*out = (struct ruleset){ .default_action = SCMP_ACT_ERRNO(38), .narch = 1 };
 	out->arch[0] = seccomp_arch_native();
@@ -73,16 +113,21 @@ static void learned(const bool *pick, bool narrow, struct ruleset *out)
 	unsigned group = 0;
 	for (unsigned i = 0; i < base.nrules; i++) {
 		struct rule r = base.rules[i];
-		if (r.action != SCMP_ACT_ALLOW || !pick[i] || !known(r.name) || (narrow && !strcmp(r.name, "socket")))
+		if (r.action != SCMP_ACT_ALLOW || !pick[i] || !known(r.name) || (seen && learn_arg_spec(r.name)))
 			continue;
 		r.group = r.nargs ? ++group : 0;
 		assert_int_equal(ruleset_add(out, &r), 0);
 	}
-	if (narrow) {
-		static const uint64_t families[] = { 1, 2, 10, 16 };
-		struct rule r = { .name = "socket", .action = SCMP_ACT_ALLOW, .nargs = 1, .group = ++group };
-		r.args[0] = (struct rule_arg){ .index = 0, .op = SCMP_CMP_EQ, .a = families[rnd() % 4] };
-		assert_int_equal(ruleset_add(out, &r), 0);
+	for (size_t o = 0; seen && o < POOL; o++) {
+		if (!seen[o])
+			continue;
+		struct rule r = narrowed_rule(&pool[o], ++group);
+		bool dup = false; /* two observations, one rule (type flags masked) */
+		for (unsigned i = 0; i < out->nrules && !dup; i++)
+			dup = !strcmp(out->rules[i].name, r.name) && out->rules[i].nargs == r.nargs &&
+			      !memcmp(out->rules[i].args, r.args, r.nargs * sizeof *r.args);
+		if (!dup)
+			assert_int_equal(ruleset_add(out, &r), 0);
 	}
 	for (unsigned i = 0; i < base.nrules; i++) {
 		struct rule r = base.rules[i];
@@ -108,12 +153,14 @@ static void by_name(bool *p)
 
 static void random_learned(struct ruleset *out, bool *pick)
 {
-	bool local[4096];
+	bool local[4096], seen[POOL];
 	bool *p = pick ? pick : local;
 	for (unsigned i = 0; i < base.nrules; i++)
 		p[i] = rnd() % 3 == 0;
 	by_name(p);
-	learned(p, !pick && rnd() % 2, out);
+	for (size_t o = 0; o < POOL; o++)
+		seen[o] = rnd() % 3 == 0;
+	learned(p, !pick && rnd() % 2 ? seen : NULL, out);
 }
 
 static void merge(const struct ruleset *in, size_t n, struct ruleset *out)
@@ -265,7 +312,7 @@ static void diff_status_matches_inclusion(void **state)
 		for (unsigned i = 0; i < base.nrules; i++)
 			pn[i] = round % 2 ? po[i] && rnd() % 4 : rnd() % 3 == 0;
 		by_name(pn);
-		learned(pn, false, &new);
+		learned(pn, NULL, &new);
 		/* Independently: the native calls each allows, by name. */
 		unsigned more = 0, less = 0;
 		for (unsigned i = 0; i < base.nrules; i++) {
@@ -297,6 +344,52 @@ static void diff_status_matches_inclusion(void **state)
 		ruleset_free(&new);
 	}
 	assert_true(seen[0] > 0 && seen[1] > 0);
+}
+
+/* The same on argument values: two profiles learned with the same calls and
+ * different observations (the pool's), NEW allows more exactly when it
+ * holds an observation whose rule OLD lacks, computed from the rules'
+ * identity here and from the programs' decisions by diff. */
+static void diff_status_matches_inclusion_of_argument_values(void **state)
+{
+	(void)state;
+	static bool pick[4096];
+	unsigned seen_more[2] = { 0, 0 };
+	for (unsigned round = 0; round < 2 * rounds(); round++) {
+		bool so[POOL], sn[POOL];
+		for (unsigned i = 0; i < base.nrules; i++)
+			pick[i] = rnd() % 3 == 0;
+		by_name(pick);
+		for (size_t o = 0; o < POOL; o++) {
+			so[o] = rnd() % 2;
+			sn[o] = round % 2 ? so[o] && rnd() % 3 : rnd() % 2;
+		}
+		struct ruleset old, new;
+		learned(pick, so, &old);
+		learned(pick, sn, &new);
+		/* A rule of one the other lacks: observations with equal rules (flags masked) count once. */
+		bool more = false, less = false;
+		for (size_t o = 0; o < POOL; o++) {
+			struct rule r = narrowed_rule(&pool[o], 0);
+			bool in[2] = { false, false };
+			for (size_t q = 0; q < POOL; q++) {
+				struct rule t = narrowed_rule(&pool[q], 0);
+				if (strcmp(t.name, r.name) || t.nargs != r.nargs || memcmp(t.args, r.args, r.nargs * sizeof *r.args))
+					continue;
+				in[0] |= so[q];
+				in[1] |= sn[q];
+			}
+			more |= in[1] && !in[0];
+			less |= in[0] && !in[1];
+		}
+		struct diff_count c = diff(&old, &new);
+		assert_int_equal(c.more > 0, more);
+		assert_int_equal(c.less > 0, less);
+		seen_more[more]++;
+		ruleset_free(&old);
+		ruleset_free(&new);
+	}
+	assert_true(seen_more[0] > 0 && seen_more[1] > 0);
 }
 
 static struct ruleset parse_text(const char *json)
@@ -424,6 +517,7 @@ int main(void)
 		cmocka_unit_test(merge_is_associative),
 		cmocka_unit_test(merge_allows_the_union),
 		cmocka_unit_test(diff_status_matches_inclusion),
+		cmocka_unit_test(diff_status_matches_inclusion_of_argument_values),
 		cmocka_unit_test(diff_lines_name_calls_and_conditions),
 		cmocka_unit_test(diff_sees_masked_argument_values),
 		cmocka_unit_test(diff_sees_values_above_a_bound),
