@@ -235,7 +235,7 @@ if start learn "$ID"; then
     # Argument values learned (issue 25): socket and clone at least are narrowed to what ran.
     nargs=$(sed -n 's/.* observed), \([0-9]*\) argument rules;.*/\1/p' <<<"$summary")
     rules=$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print(" ".join(sorted({r["names"][0] for r in p["syscalls"] if r["action"]=="SCMP_ACT_ALLOW" and r.get("args")})))' "$LEARN/backstage.json")
-    [ "${nargs:-0}" -ge 3 ] && grep -qw socket <<<"$rules" && grep -qw clone <<<"$rules"
+    [ "${nargs:-0}" -ge 2 ] && grep -qw socket <<<"$rules" && grep -qw clone <<<"$rules"
     report $? "learn: argument values learned: ${nargs:-none} argument rules, for: $rules"
     echo "REPORT: backstage argument rules: $(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print("; ".join(r["names"][0]+" "+" && ".join("arg%d%s%s" % (a["index"], " & %d == " % a["value"] if a["op"]=="SCMP_CMP_MASKED_EQ" else " == ", a.get("valueTwo",0) if a["op"]=="SCMP_CMP_MASKED_EQ" else a["value"]) for a in r["args"]) for r in p["syscalls"] if r["action"]=="SCMP_ACT_ALLOW" and r.get("args")))' "$LEARN/backstage.json")"
     cp "$LEARN/backstage.json" "$LEARN/backstage.json.review.json" "$E2E_CACHE/" 2>/dev/null
