@@ -102,14 +102,3 @@ void learned_arguments_deny_what_node_never_did(void **state)
 	snprintf(cmd, sizeof cmd, "cmp %s %s/args.before", with, learn_dir);
 	assert_int_equal(system(cmd), 0);
 }
-
-/* SHIM_LEARN_ARGS is learn mode's: elsewhere it is a mistake, said in one line. */
-void learn_args_outside_learn_mode_is_refused(void **state)
-{
-	(void)state;
-	struct result r;
-	run_shim(false, ENV("SHIM_LEARN_ARGS=off"), ARGS("/bin/true"), &r, 20);
-	assert_int_equal(r.status, 78);
-	assert_string_equal(r.err, "shim: error: SHIM_LEARN_ARGS is set but SHIM_SECCOMP_MODE is not learn (unset it, or "
-				   "learn)\n");
-}

@@ -88,7 +88,6 @@
 	X(learn_without_a_writable_location_runs_nothing) \
 	/* learn_args.c */ \
 	X(learned_arguments_deny_what_node_never_did) \
-	X(learn_args_outside_learn_mode_is_refused) \
 	/* profiles.c */ \
 	X(learned_profiles_merge_and_diff)
 
