@@ -78,7 +78,7 @@ void learned_node_profile_enforces_and_is_smaller(void **state)
 	assert_true(has_line(r.out, "ok sqlite"));
 	assert_string_equal(r.err, "");
 
-	/* Argument-checked calls keep the base's conditions; its deny and ENOSYS rules stay. */
+	/* Argument-checked calls get the values seen (learn_args.c); the deny and ENOSYS rules stay. */
 	const char *text = read_file(profile);
 	assert_non_null(strstr(text, "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"));
 	assert_non_null(strstr(text, "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":"));
