@@ -51,7 +51,7 @@ static bool has_value(uint32_t act)
 	return kind == SCMP_ACT_ERRNO(0) || kind == SCMP_ACT_TRACE(0);
 }
 
-static const char *compare_name(enum scmp_compare op)
+const char *print_compare_name(enum scmp_compare op)
 {
 	switch (op) {
 	case SCMP_CMP_NE: return "SCMP_CMP_NE";
@@ -87,7 +87,7 @@ static json_object *entry(const struct ruleset *rs, unsigned first, unsigned end
 			json_object_object_add(a, "value", json_object_new_uint64(r->args[k].a));
 			if (r->args[k].b) /* OCI's default 0 */
 				json_object_object_add(a, "valueTwo", json_object_new_uint64(r->args[k].b));
-			json_object_object_add(a, "op", json_object_new_string(compare_name(r->args[k].op)));
+			json_object_object_add(a, "op", json_object_new_string(print_compare_name(r->args[k].op)));
 			json_object_array_add(args, a);
 		}
 		json_object_object_add(o, "args", args);

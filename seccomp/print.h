@@ -10,6 +10,9 @@
 /* Pretty-printed JSON text, malloc'd; NULL when out of memory. */
 char *print_ruleset(const struct ruleset *rs);
 
+/* A comparison's name in a profile ("SCMP_CMP_EQ", ...). */
+const char *print_compare_name(enum scmp_compare op);
+
 /* One profile entry, rules FIRST..END-1 (one group: same action and args),
  * as one line of JSON, with only the names KEEP accepts (NULL: all); *KEPT
  * says how many. Learn mode's output is made of these. malloc'd; NULL when

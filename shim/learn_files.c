@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
+#include "print.h"
 #include "sha256.h"
 
 /* The largest profile or review file PID 1 writes; both are built in place. */
@@ -68,19 +69,6 @@ static void put_string(const char *s)
 	put("\"");
 }
 
-static const char *compare_name(enum scmp_compare op)
-{
-	switch (op) {
-	case SCMP_CMP_NE: return "SCMP_CMP_NE";
-	case SCMP_CMP_LT: return "SCMP_CMP_LT";
-	case SCMP_CMP_LE: return "SCMP_CMP_LE";
-	case SCMP_CMP_GE: return "SCMP_CMP_GE";
-	case SCMP_CMP_GT: return "SCMP_CMP_GT";
-	case SCMP_CMP_MASKED_EQ: return "SCMP_CMP_MASKED_EQ";
-	default: return "SCMP_CMP_EQ";
-	}
-}
-
 /* Conditions ARGS[0..N-1] as a profile's "args" array, as print.c prints
  * them (json-c's plain form), so a learned rule merges with a printed one. */
 static void put_args(const struct rule_arg *args, unsigned n)
@@ -90,14 +78,13 @@ static void put_args(const struct rule_arg *args, unsigned n)
 		putf("%s{\"index\":%u,\"value\":%llu", k ? "," : "", args[k].index, (unsigned long long)args[k].a);
 		if (args[k].b)
 			putf(",\"valueTwo\":%llu", (unsigned long long)args[k].b);
-		putf(",\"op\":\"%s\"}", compare_name(args[k].op));
+		putf(",\"op\":\"%s\"}", print_compare_name(args[k].op));
 	}
 	put("]");
 }
 
-/* The rule argument rule AR stands for (learn_add_arg_rule only keeps ones
- * that narrow). */
-static struct rule arg_rule_text(const struct arg_rule *ar)
+/* The profile rule of argument rule AR (only ones that narrow are kept). */
+static struct rule learned_rule(const struct arg_rule *ar)
 {
 	struct rule r;
 	uint64_t value[LEARN_SPEC_MAX_ARGS];
@@ -130,7 +117,7 @@ static void render_profile(void)
 			for (unsigned k = 0; k < L.narg_rules; k++) {
 				if (L.arg_rules[k].nr != nr)
 					continue;
-				struct rule r = arg_rule_text(&L.arg_rules[k]);
+				struct rule r = learned_rule(&L.arg_rules[k]);
 				putf(",\n    {\"names\":[\"%s\"],\"action\":\"%s\",\"args\":", L.names[nr],
 				     r.action == SCMP_ACT_LOG ? "SCMP_ACT_LOG" : "SCMP_ACT_ALLOW");
 				put_args(r.args, r.nargs);
@@ -162,7 +149,7 @@ static void put_arguments(int nr)
 		struct rule_arg learned[LEARN_SPEC_MAX_ARGS];
 		unsigned n = 0;
 		const struct learn_arg_spec *spec = L.spec[nr];
-		struct rule r = arg_rule_text(ar);
+		struct rule r = learned_rule(ar);
 		for (unsigned j = 0; spec && j < spec->nargs; j++) {
 			for (unsigned c = 0; c < r.nargs; c++)
 				if (r.args[c].index == spec->arg[j].index &&

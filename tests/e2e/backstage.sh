@@ -237,6 +237,9 @@ if start learn "$ID"; then
     rules=$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print(" ".join(sorted({r["names"][0] for r in p["syscalls"] if r["action"]=="SCMP_ACT_ALLOW" and r.get("args")})))' "$LEARN/backstage.json")
     [ "${nargs:-0}" -ge 2 ] && grep -qw socket <<<"$rules" && grep -qw clone <<<"$rules"
     report $? "learn: argument values learned: ${nargs:-none} argument rules, for: $rules"
+    compiled=$("$SHIM_BIN" --compile-profile "$LEARN/backstage.json" "$LEARN/backstage.bpf" 2>&1)
+    grep -q ': enforce [0-9]* instructions (range program)' <<<"$compiled"
+    report $? "learn: the learned profile gets the range program ($compiled)"
     echo "REPORT: backstage argument rules: $(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print("; ".join(r["names"][0]+" "+" && ".join("arg%d%s%s" % (a["index"], " & %d == " % a["value"] if a["op"]=="SCMP_CMP_MASKED_EQ" else " == ", a.get("valueTwo",0) if a["op"]=="SCMP_CMP_MASKED_EQ" else a["value"]) for a in r["args"]) for r in p["syscalls"] if r["action"]=="SCMP_ACT_ALLOW" and r.get("args")))' "$LEARN/backstage.json")"
     cp "$LEARN/backstage.json" "$LEARN/backstage.json.review.json" "$E2E_CACHE/" 2>/dev/null
 else
