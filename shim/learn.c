@@ -80,16 +80,16 @@ static int plan_rules(const struct ruleset *rs)
 			if (nr < 0 || nr >= MAX_NR)
 				continue; /* not on this architecture: it cannot be observed */
 			if (L.nallow[nr] == UINT8_MAX) {
-				rc = 1;
-				break;
+				L.any_args[nr] = true; /* a base beyond reason: its rules as they are */
+			} else {
+				struct rule *grown = realloc(L.allow[nr], (L.nallow[nr] + 1u) * sizeof *grown);
+				if (!grown) {
+					rc = 1;
+					break;
+				}
+				grown[L.nallow[nr]++] = rs->rules[j];
+				L.allow[nr] = grown;
 			}
-			struct rule *grown = realloc(L.allow[nr], (L.nallow[nr] + 1u) * sizeof *grown);
-			if (!grown) {
-				rc = 1;
-				break;
-			}
-			grown[L.nallow[nr]++] = rs->rules[j];
-			L.allow[nr] = grown;
 			if (!rs->rules[j].nargs) {
 				L.uncond[nr] = true;
 				continue;
