@@ -259,34 +259,6 @@ int learn_open(void)
 	return 0;
 }
 
-static int cmp_arg_rule(const struct arg_rule *a, const struct arg_rule *b)
-{
-	if (a->nr != b->nr)
-		return a->nr < b->nr ? -1 : 1;
-	if (a->base != b->base)
-		return a->base < b->base ? -1 : 1;
-	for (unsigned j = 0; j < LEARN_SPEC_MAX_ARGS; j++)
-		if (a->value[j] != b->value[j])
-			return a->value[j] < b->value[j] ? -1 : 1;
-	return 0;
-}
-
-int learn_add_arg_rule(const struct arg_rule *r)
-{
-	/* Sorted, so the output does not depend on the order calls came in. */
-	unsigned at = 0;
-	while (at < L.narg_rules && cmp_arg_rule(&L.arg_rules[at], r) < 0)
-		at++;
-	if (at < L.narg_rules && !cmp_arg_rule(&L.arg_rules[at], r))
-		return 0;
-	if (L.narg_rules == LEARN_MAX_ARG_RULES)
-		return -1;
-	memmove(&L.arg_rules[at + 1], &L.arg_rules[at], (L.narg_rules - at) * sizeof *L.arg_rules);
-	L.arg_rules[at] = *r;
-	L.narg_rules++;
-	return 1;
-}
-
 /* The argument rule DATA makes of its call NR: which of the base's allow
  * rules allowed it, narrowed to the values learn_args.c records. False when
  * none can say (the call is then written with the base's rules). */
@@ -323,9 +295,12 @@ static void record(const struct seccomp_data *data, pid_t tid, int listener, __u
 	 * denies with others (clone with namespace flags) is reported both ways. */
 	uint64_t *set = inside ? L.in : L.out;
 	struct arg_rule ar;
+	unsigned at = 0;
 	bool new_call = !test_bit(set, nr), new_rule = false;
 	if (inside && narrows(nr) && !L.any_args[nr]) {
-		int added = arg_rule_of(nr, data, &ar) ? learn_add_arg_rule(&ar) : -1;
+		int added = arg_rule_of(nr, data, &ar)
+				    ? arg_rules_add(L.arg_rules, &L.narg_rules, LEARN_MAX_ARG_RULES, &ar, &at)
+				    : -1;
 		if (added < 0) {
 			/* Never narrower than what ran: the base's rules for it, all. */
 			L.any_args[nr] = true;
@@ -347,11 +322,8 @@ static void record(const struct seccomp_data *data, pid_t tid, int listener, __u
 		snprintf(comm, sizeof comm, "?");
 	const char *name = L.names[nr] ? L.names[nr] : "?";
 	if (new_rule && !L.any_args[nr]) {
-		for (unsigned i = 0; i < L.narg_rules; i++)
-			if (!cmp_arg_rule(&L.arg_rules[i], &ar)) {
-				L.arg_rules[i].pid = tgid;
-				memcpy(L.arg_rules[i].comm, comm, sizeof comm);
-			}
+		L.arg_rules[at].pid = tgid;
+		memcpy(L.arg_rules[at].comm, comm, sizeof comm);
 		log_debug("learn: %s(%d) arguments 0x%llx 0x%llx pid=%d comm=%s", name, nr,
 			  (unsigned long long)data->args[0], (unsigned long long)data->args[1], (int)tgid, comm);
 	}

@@ -89,3 +89,31 @@ bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec
 	*out = r;
 	return true;
 }
+
+static int cmp_arg_rule(const struct arg_rule *a, const struct arg_rule *b)
+{
+	if (a->nr != b->nr)
+		return a->nr < b->nr ? -1 : 1;
+	if (a->base != b->base)
+		return a->base < b->base ? -1 : 1;
+	for (unsigned j = 0; j < LEARN_SPEC_MAX_ARGS; j++)
+		if (a->value[j] != b->value[j])
+			return a->value[j] < b->value[j] ? -1 : 1;
+	return 0;
+}
+
+int arg_rules_add(struct arg_rule *table, unsigned *n, unsigned cap, const struct arg_rule *r, unsigned *at)
+{
+	unsigned i = 0;
+	while (i < *n && cmp_arg_rule(&table[i], r) < 0)
+		i++;
+	*at = i;
+	if (i < *n && !cmp_arg_rule(&table[i], r))
+		return 0;
+	if (*n == cap)
+		return -1;
+	memmove(&table[i + 1], &table[i], (*n - i) * sizeof *table);
+	table[i] = *r;
+	(*n)++;
+	return 1;
+}

@@ -5,6 +5,7 @@
  * which call, and the rule an observed call narrows the base's rule to. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ruleset.h"
 
@@ -40,5 +41,21 @@ void learn_arg_values(const struct learn_arg_spec *spec, const uint64_t args[6],
  * rules have equal values. Without a SPEC, OUT is BASE. */
 bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec,
 		      uint64_t value[LEARN_SPEC_MAX_ARGS], struct rule *out);
+
+/* One learned argument rule: the base's allow rule BASE (an index into the
+ * base's allow rules for call NR) narrowed to VALUE, and who made it first. */
+struct arg_rule {
+	unsigned short nr;
+	unsigned char base;
+	uint64_t value[LEARN_SPEC_MAX_ARGS];
+	pid_t pid;
+	char comm[16];
+};
+
+/* Adds R (its nr, base and values) to TABLE[*N] (room for CAP), kept sorted
+ * by call, base rule and values so the output does not depend on the order
+ * calls came in, unless there. The entry's index in *AT. 1 when added, 0
+ * when there, -1 when the table is full. */
+int arg_rules_add(struct arg_rule *table, unsigned *n, unsigned cap, const struct arg_rule *r, unsigned *at);
 
 #endif

@@ -356,7 +356,8 @@ static int merge_arg_rule(int nr, json_object *a)
 		ar.pid = (pid_t)pid;
 		snprintf(ar.comm, sizeof ar.comm, "%s", comm);
 	}
-	if (learn_add_arg_rule(&ar) < 0)
+	unsigned at;
+	if (arg_rules_add(L.arg_rules, &L.narg_rules, LEARN_MAX_ARG_RULES, &ar, &at) < 0)
 		L.any_args[nr] = true;
 	return 0;
 }

@@ -20,15 +20,6 @@
 
 enum status { NONE, ASSUMED, OBSERVED, OUTSIDE };
 
-/* One learned argument rule: the base's allow rule BASE (an index into
- * L.allow[nr]) narrowed to VALUE (learn_args.h), and who made it first. */
-struct arg_rule {
-	unsigned short nr;
-	unsigned char base;
-	uint64_t value[LEARN_SPEC_MAX_ARGS];
-	pid_t pid;
-	char comm[16];
-};
 
 struct learn_state {
 	const char *file;      /* SHIM_LEARN_FILE as given */
@@ -106,10 +97,6 @@ static inline bool narrowed(int nr)
 {
 	return narrows(nr) && L.status[nr] == OBSERVED && !L.any_args[nr];
 }
-
-/* learn.c: adds argument rule R (its nr, base and values set) unless there;
- * 1 when added, 0 when there, -1 when the table is full. */
-int learn_add_arg_rule(const struct arg_rule *r);
 
 /* learn_files.c: writes the profile and the review file from L (SHA, when
  * not NULL, gets the sha256 of the profile's bytes as written). 0, or -1
