@@ -83,9 +83,28 @@ void learned_arguments_deny_what_node_never_did(void **state)
 
 	/* learned_node_profile_enforces_and_is_smaller (learn.c) proves this profile gets the range program. */
 
+	/* The exports carry the argument rules. For the pod's own profile they add what
+	 * the runtime's init and PID 1 need (clone and prctl as the default allows them,
+	 * socket AF_UNIX), so the socket probes stay denied there. */
+	run_shim(false, NULL, ARGS("--export-profile", "localhost", with), &r, 20);
+	assert_int_equal(r.status, 0);
+	char exported[200], cmd[512];
+	snprintf(exported, sizeof exported, "%s/args-k8s.json", learn_dir);
+	FILE *f = fopen(exported, "w");
+	assert_non_null(f);
+	fputs(r.out, f);
+	fclose(f);
+	probe_under(exported, &r);
+	assert_true(has_line(r.out, "socket_netlink_dgram ENOSYS"));
+	assert_true(has_line(r.out, "socket_inet6_stream ENOSYS"));
+	run_shim(false, NULL, ARGS("--export-profile", "spo", with, "node-workload"), &r, 20);
+	assert_int_equal(r.status, 0);
+	/* node's netlink socket (getifaddrs): AF_NETLINK, SOCK_RAW */
+	assert_non_null(strstr(r.out, "\"index\": 1,\n            \"value\": 15,\n            \"valueTwo\": 3,\n"));
+
 	/* A restart that keeps the file writes the same bytes: the argument
 	 * rules come back from the review file. */
-	char out_env[128], cmd[512];
+	char out_env[128];
 	learn_env(out_env, sizeof out_env, "args.json");
 	snprintf(cmd, sizeof cmd, "cp %s %s/args.before", with, learn_dir);
 	assert_int_equal(system(cmd), 0);
