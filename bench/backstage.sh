@@ -8,11 +8,15 @@
 # Writes RAWDIR/backstage.tsv (round, mode, ms or FAIL, container exit status), RAWDIR/backstage.txt
 # (status=ok|skipped, note=..., learn_summary=...) and RAWDIR/learned_backstage.json (the last learn
 # boot's profile). Skips (status=skipped, exit 0) when runc, the build tools or the app cannot be had.
-# Environment: E2E_BACKSTAGE_PORT (bench/run.sh sets BENCH_PORT + 1), E2E_CACHE (default build/e2e).
+# Environment: E2E_BACKSTAGE_PORT (bench/run.sh sets BENCH_PORT + 1), E2E_CACHE (default build/e2e),
+# BS_NPM_LIMIT: seconds for the one `npm ci` when the app is not cached (bench/run.sh: its budget for the
+# section less 240 s; `npm ci` runs in its own timeout's process group, so this limit, not bench/run.sh's
+# outer timeout, is what stops it).
 RAWDIR=$1
 ROUNDS=$2
 source "$(dirname "$0")/../tests/e2e/lib.sh"
 e2e_init bench-backstage
+BS_NPM_TRIES=1
 source "$E2E_DIR/backstagelib.sh"
 
 OUT=$RAWDIR/backstage.txt

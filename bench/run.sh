@@ -510,7 +510,7 @@ run_backstage() {
 		return
 	fi
 	log "backstage: $BS_ROUNDS rounds x (enforce, learn) under runc, at most $BS_BUDGET s"
-	E2E_BACKSTAGE_PORT=$((PORT + 1)) SHIM_BIN=$SHIM timeout -k 30 "$BS_BUDGET" \
+	E2E_BACKSTAGE_PORT=$((PORT + 1)) SHIM_BIN=$SHIM BS_NPM_LIMIT=$((BS_BUDGET - 240)) timeout -k 30 "$BS_BUDGET" \
 		bash "$ROOT/bench/backstage.sh" "$RAW" "$BS_ROUNDS" >"$RAW/backstage.log" 2>&1
 	local rc=$? ph
 	if ! grep -qx 'status=ok\|status=skipped' "$RAW/backstage.txt" 2>/dev/null; then
@@ -522,7 +522,7 @@ run_backstage() {
 		fi >"$RAW/backstage.txt"
 	fi
 	log "backstage: $(sed -n 's/^status=//p' "$RAW/backstage.txt") $(sed -n 's/^note=//p' "$RAW/backstage.txt")"
-	cmdlog backstage 1 "E2E_BACKSTAGE_PORT=$((PORT + 1)) SHIM_BIN=$SHIM timeout -k 30 $BS_BUDGET bash bench/backstage.sh build/bench/raw $BS_ROUNDS   (runc run of tests/e2e's Backstage bundle, args $(sed -n "s/^SHIM_ARGS='\(.*\)'$/\1/p" "$ROOT/tests/e2e/backstagelib.sh"); learn: + SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=/learn/backstage.json, deleted before each learn boot)"
+	cmdlog backstage 1 "E2E_BACKSTAGE_PORT=$((PORT + 1)) SHIM_BIN=$SHIM BS_NPM_LIMIT=$((BS_BUDGET - 240)) timeout -k 30 $BS_BUDGET bash bench/backstage.sh build/bench/raw $BS_ROUNDS   (runc run of tests/e2e's Backstage bundle, args $(sed -n "s/^SHIM_ARGS='\(.*\)'$/\1/p" "$ROOT/tests/e2e/backstagelib.sh"); learn: + SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=/learn/backstage.json, deleted before each learn boot)"
 }
 
 # ------------------------------------ 10. learned profiles: BPF instructions

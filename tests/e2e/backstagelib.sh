@@ -8,7 +8,8 @@
 #                       E2E_TMP/npm.log and build/e2e/backstage-npm.log)
 #   backstage_rootfs    the distroless-like root with build/shim as /shim (ROOTFS)
 #   backstage_bundle NAME ARGS_JSON EXTRA_JS, backstage_start NAME ID, backstage_stop ID SECONDS
-# Environment: E2E_BACKSTAGE_PORT (default 17307), the port the backend listens on (host network).
+# Environment: E2E_BACKSTAGE_PORT (default 17307), the port the backend listens on (host network);
+# BS_NPM_TRIES (default 3) tries of `npm ci` of at most BS_NPM_LIMIT seconds each (default 1200).
 
 PORT=${E2E_BACKSTAGE_PORT:-17307}
 BS_FIX="$FIXTURES/backstage"
@@ -16,6 +17,8 @@ APP="$E2E_CACHE/backstage-app"
 BASE="http://127.0.0.1:$PORT"
 SHIM_ARGS='["/shim", "node", "index.js", "--config", "app-config.yaml"]'
 NODE_ARGS='["/nodejs/bin/node", "index.js", "--config", "app-config.yaml"]'
+BS_NPM_TRIES=${BS_NPM_TRIES:-3}
+BS_NPM_LIMIT=${BS_NPM_LIMIT:-1200}
 
 # backstage_app : node_modules (cached) and the app's own files in APP; 1 when npm ci fails.
 backstage_app() {
@@ -30,9 +33,9 @@ backstage_app() {
         [ -r /usr/include/node/node.h ] && export npm_config_nodedir=/usr
         export npm_config_build_from_source=better-sqlite3
         t0=$SECONDS
-        if ! (cd "$APP" && retry 3 10 timeout 1200 npm ci --no-audit --no-fund --loglevel=warn) >"$E2E_TMP/npm.log" 2>&1; then
+        if ! (cd "$APP" && retry "$BS_NPM_TRIES" 10 timeout -k 30 "$BS_NPM_LIMIT" npm ci --no-audit --no-fund --loglevel=warn) >"$E2E_TMP/npm.log" 2>&1; then
             cp "$E2E_TMP/npm.log" "$E2E_CACHE/backstage-npm.log"
-            BS_APP_NOTE="npm ci of the Backstage fixture failed (log: $E2E_CACHE/backstage-npm.log)"
+            BS_APP_NOTE="npm ci of the Backstage fixture failed or ran out of time ($BS_NPM_TRIES × at most $BS_NPM_LIMIT s; log: $E2E_CACHE/backstage-npm.log)"
             return 1
         fi
         echo "$stamp" >"$APP/.e2e-stamp"
