@@ -3,7 +3,7 @@
 # minimal fork/exec/wait floor, side by side in one run, and print one markdown
 # report (stdout and build/bench/results.md). See bench/README.md.
 #
-#   bench/run.sh            full run (~10 minutes)
+#   bench/run.sh            full run (~20 minutes)
 #   bench/run.sh --quick    short run for CI smoke (~1-2 minutes)
 #   bench/run.sh --only startup,size,reap,signal,syscall,http,learn,backstage,profiles,filters   (subset)
 #
