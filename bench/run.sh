@@ -3,11 +3,12 @@
 # minimal fork/exec/wait floor, side by side in one run, and print one markdown
 # report (stdout and build/bench/results.md). See bench/README.md.
 #
-#   bench/run.sh            full run (~10 minutes)
+#   bench/run.sh            full run (~20 minutes)
 #   bench/run.sh --quick    short run for CI smoke (~1-2 minutes)
-#   bench/run.sh --only startup,size,reap,signal,syscall,http,learn,filters   (subset; for debugging)
+#   bench/run.sh --only startup,size,reap,signal,syscall,http,learn,backstage,profiles,filters   (subset)
 #
-# Environment: SHIM=path (default build/shim), BENCH_PORT (default 18431).
+# Environment: SHIM=path (default build/shim), BENCH_PORT (default 18431; the Backstage section
+# uses BENCH_PORT + 1).
 # Every command runs under `timeout`; every loop is bounded. Results are
 # benchmarks: this script exits 0 even when a target is missed; it exits
 # non-zero only when it cannot run at all.
@@ -23,14 +24,14 @@ RAW=$B/raw
 SHIM=${SHIM:-$ROOT/build/shim}
 PORT=${BENCH_PORT:-18431}
 QUICK=0
-ONLY=startup,size,reap,signal,syscall,http,learn,filters
+ONLY=startup,size,reap,signal,syscall,http,learn,backstage,profiles,filters
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--only) ONLY=$2; shift ;;
 	--only=*) ONLY=${1#--only=} ;;
-	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument: $1" >&2; exit 64 ;;
 	esac
 	shift
@@ -46,6 +47,7 @@ if [ "$QUICK" = 1 ]; then
 	SC_ROUNDS=3 SC_INNER=3 SC_ITERS=50000 # syscall: runs per config, timed loops per run, calls per loop
 	HTTP_ROUNDS=2 HTTP_WARM=1 HTTP_DUR=3
 	LEARN_ROUNDS=2 LEARN_RUNS=5
+	BS_ROUNDS=2 BS_BUDGET=600             # Backstage: rounds of (enforce, learn), seconds for the section
 else
 	MODE=full
 	SU_ROUNDS=10 SU_RUNS=100 SU_WARM=10
@@ -55,6 +57,7 @@ else
 	SC_ROUNDS=9 SC_INNER=5 SC_ITERS=200000
 	HTTP_ROUNDS=20 HTTP_WARM=1 HTTP_DUR=4
 	LEARN_ROUNDS=5 LEARN_RUNS=20
+	BS_ROUNDS=10 BS_BUDGET=1800
 fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -416,6 +419,8 @@ run_http() {
 			esac
 			local out=$RAW/node.out
 			: >"$out"
+			# every learn round learns from scratch (an existing file would be merged)
+			[ "$m" = learn ] && rm -f "$B/learn/http.json" "$B/learn/http.json.review.json"
 			timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 "${pre[@]}" node "$ROOT/bench/server.js" "$PORT" >"$out" 2>&1 &
 			local tp=$! k
 			for ((k = 0; k < 200; k++)); do
@@ -452,6 +457,10 @@ run_http() {
 			done
 			kill -KILL "$tp" 2>/dev/null
 			wait "$tp" 2>/dev/null
+			if [ "$m" = learn ]; then
+				printf '%s\t%s\n' "$r" "$(grep -h 'shim: learn: wrote' "$out" | tail -n 1)" >>"$RAW/http_learn.tsv"
+				[ -s "$B/learn/http.json" ] && cp "$B/learn/http.json" "$RAW/learned_http.json"
+			fi
 		done
 	done
 	rm -f "$RAW/node.out"
@@ -459,7 +468,7 @@ run_http() {
 		case $m in
 		default) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
 		off) cmdlog http "$HTTP_ROUNDS" "SHIM_SECCOMP=off timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
-		learn) cmdlog http "$HTTP_ROUNDS" "SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=build/bench/learn/http.json timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
+		learn) cmdlog http "$HTTP_ROUNDS" "rm -f build/bench/learn/http.json build/bench/learn/http.json.review.json; SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=build/bench/learn/http.json timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 $SHIM node bench/server.js $PORT" ;;
 		none) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 node bench/server.js $PORT" ;;
 		docker-like-runc) cmdlog http "$HTTP_ROUNDS" "timeout $((HTTP_WARM + HTTP_DUR + 60)) taskset -c 1 build/bench/scload -- node bench/server.js $PORT" ;;
 		esac
@@ -474,7 +483,9 @@ run_http() {
 run_learn() {
 	[ "$HAVE_SHIM" = 1 ] || return
 	mkdir -p "$B/learn" && chmod 777 "$B/learn"
-	local hf=(hyperfine -N -i --style none --warmup 2 --runs "$LEARN_RUNS") r
+	# --prepare: the learned file is deleted before every run (an existing one would be merged)
+	local prep="rm -f $B/learn/startup.json $B/learn/startup.json.review.json"
+	local hf=(hyperfine -N -i --style none --warmup 2 --runs "$LEARN_RUNS" --prepare "$prep") r
 	local enf="$SHIM node -e 0" lrn="env SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=$B/learn/startup.json $SHIM node -e 0"
 	log "learn: node startup, $LEARN_ROUNDS rounds x $LEARN_RUNS runs, enforce vs learn"
 	for ((r = 0; r < LEARN_ROUNDS; r++)); do
@@ -484,8 +495,62 @@ run_learn() {
 			log "learn round $r: hyperfine failed"
 	done
 	# what one learned startup looks like
+	rm -f "$B/learn/startup.json" "$B/learn/startup.json.review.json"
 	env SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE="$B/learn/startup.json" timeout 60 "$SHIM" node -e 0 2>"$RAW/learn_summary.txt"
-	cmdlog learn "$LEARN_ROUNDS" "timeout 600 taskset -c 1 ${hf[*]} --export-json build/bench/raw/learn_startup_R.json '$enf' '$lrn'"
+	cmdlog learn "$LEARN_ROUNDS" "timeout 600 taskset -c 1 ${hf[*]:0:10} '$prep' --export-json build/bench/raw/learn_startup_R.json '$enf' '$lrn'"
+}
+
+# ------------------------------------- 9. learn mode: Backstage time to ready
+# bench/backstage.sh: the e2e test's Backstage backend under runc (tests/e2e/backstagelib.sh), booted
+# BS_ROUNDS times each in enforce and learn mode, alternating; skipped, with the reason, when runc or
+# the app cannot be had within BS_BUDGET seconds.
+run_backstage() {
+	if [ "$HAVE_SHIM" != 1 ]; then
+		printf 'status=skipped\nnote=build/shim not built\n' >"$RAW/backstage.txt"
+		return
+	fi
+	log "backstage: $BS_ROUNDS rounds x (enforce, learn) under runc, at most $BS_BUDGET s"
+	E2E_BACKSTAGE_PORT=$((PORT + 1)) SHIM_BIN=$SHIM BS_NPM_LIMIT=$((BS_BUDGET - 240)) timeout -k 30 "$BS_BUDGET" \
+		bash "$ROOT/bench/backstage.sh" "$RAW" "$BS_ROUNDS" >"$RAW/backstage.log" 2>&1
+	local rc=$? ph
+	if ! grep -qx 'status=ok\|status=skipped' "$RAW/backstage.txt" 2>/dev/null; then
+		ph=$(sed -n 's/^phase=//p' "$RAW/backstage.txt" 2>/dev/null)
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			printf 'status=skipped\nnote=the section ran out of its %s s (while: %s)\n' "$BS_BUDGET" "${ph:-starting}"
+		else
+			printf 'status=skipped\nnote=bench/backstage.sh exited %s (while: %s; see build/bench/raw/backstage.log)\n' "$rc" "${ph:-starting}"
+		fi >"$RAW/backstage.txt"
+	fi
+	log "backstage: $(sed -n 's/^status=//p' "$RAW/backstage.txt") $(sed -n 's/^note=//p' "$RAW/backstage.txt")"
+	cmdlog backstage 1 "E2E_BACKSTAGE_PORT=$((PORT + 1)) SHIM_BIN=$SHIM BS_NPM_LIMIT=$((BS_BUDGET - 240)) timeout -k 30 $BS_BUDGET bash bench/backstage.sh build/bench/raw $BS_ROUNDS   (runc run of tests/e2e's Backstage bundle, args $(sed -n "s/^SHIM_ARGS='\(.*\)'$/\1/p" "$ROOT/tests/e2e/backstagelib.sh"); learn: + SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=/learn/backstage.json, deleted before each learn boot)"
+}
+
+# ------------------------------------ 10. learned profiles: BPF instructions
+# The profiles learned in this run (the http and backstage sections' last learn run, and one learned
+# here from tests/fixtures/node-workload.js) against the default: `shim --compile-profile` says how
+# many instructions each program has and which emitter made it; summarize.py counts the argument rules.
+run_profiles() {
+	[ "$HAVE_SHIM" = 1 ] || return
+	mkdir -p "$B/learn" && chmod 777 "$B/learn"
+	log "profiles: learned profiles against the default (--compile-profile)"
+	rm -f "$B/learn/workload.json" "$B/learn/workload.json.review.json"
+	env SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE="$B/learn/workload.json" timeout 120 "$SHIM" node "$ROOT/tests/fixtures/node-workload.js" >"$RAW/workload.out" 2>&1
+	printf 'workload\t%s\t%s\n' "$(grep -c '^workload ok$' "$RAW/workload.out")" "$(grep -h 'shim: learn: wrote' "$RAW/workload.out" | tail -n 1)" >"$RAW/workload_learn.tsv"
+	[ -s "$B/learn/workload.json" ] && cp "$B/learn/workload.json" "$RAW/learned_workload.json"
+	cp "$ROOT/seccomp/default.json" "$RAW/default.json"
+	: >"$RAW/profiles.tsv"
+	local name f out
+	for name in default learned_http learned_backstage learned_workload; do
+		f=$RAW/$name.json
+		if [ ! -s "$f" ]; then
+			printf '%s\t\tabsent\n' "$name" >>"$RAW/profiles.tsv"
+			continue
+		fi
+		out=$(timeout 30 "$SHIM" --compile-profile "$f" "$RAW/$name.bpf" 2>&1)
+		printf '%s\t%s.json\t%s\n' "$name" "$name" "$(printf '%s' "$out" | tr '\t\n' '  ')" >>"$RAW/profiles.tsv"
+	done
+	cmdlog profiles 1 "rm -f build/bench/learn/workload.json*; SHIM_SECCOMP_MODE=learn SHIM_LEARN_FILE=build/bench/learn/workload.json timeout 120 $SHIM node tests/fixtures/node-workload.js"
+	cmdlog profiles 1 "timeout 30 $SHIM --compile-profile build/bench/raw/NAME.json build/bench/raw/NAME.bpf   (NAME: default = seccomp/default.json, learned_http, learned_backstage, learned_workload)"
 }
 
 # 8. The range program against libseccomp's for the same profiles (bench/filters.c):
@@ -508,6 +573,8 @@ want signal && run_signal
 want syscall && run_syscall
 want http && run_http
 want learn && run_learn
+want backstage && run_backstage
+want profiles && run_profiles
 want filters && run_filters
 {
 	echo "elapsed_s=$(($(date +%s) - START))"

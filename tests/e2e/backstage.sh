@@ -17,11 +17,9 @@
 source "$(dirname "$0")/lib.sh"
 e2e_init backstage
 
-PORT=${E2E_BACKSTAGE_PORT:-17307}
+source "$(dirname "$0")/backstagelib.sh"
+
 ROUNDS=${E2E_BOOT_ROUNDS:-5}
-BS_FIX="$FIXTURES/backstage"
-APP="$E2E_CACHE/backstage-app"
-BASE="http://127.0.0.1:$PORT"
 ENTITY=shim-e2e-service
 TERM_WORD=quokkasaurus
 
@@ -31,28 +29,12 @@ ensure_shim || { fail "build/shim exists (make)"; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
 # node_modules (cached)
-stamp=$(cat "$BS_FIX/package.json" "$BS_FIX/package-lock.json" | sha256sum | cut -c1-16)-$("$HOST_NODE" --version)
-if [ "$(cat "$APP/.e2e-stamp" 2>/dev/null)" != "$stamp" ] || [ ! -d "$APP/node_modules" ]; then
-    log "npm ci into $APP (better-sqlite3 builds from source; a few minutes)"
-    rm -rf "$APP"; mkdir -p "$APP"
-    cp "$BS_FIX/package.json" "$BS_FIX/package-lock.json" "$APP/"
-    # node-gyp: the installed Node's own headers (no header download), compile instead of the
-    # prebuilt binary download, which cannot be reached here.
-    [ -r /usr/include/node/node.h ] && export npm_config_nodedir=/usr
-    export npm_config_build_from_source=better-sqlite3
-    t0=$SECONDS
-    if (cd "$APP" && retry 3 10 timeout 1200 npm ci --no-audit --no-fund --loglevel=warn) >"$E2E_TMP/npm.log" 2>&1; then
-        echo "$stamp" >"$APP/.e2e-stamp"
-        pass "npm ci of the Backstage fixture ($((SECONDS - t0))s)"
-    else
-        tail -n 30 "$E2E_TMP/npm.log" >&2
-        fail "npm ci of the Backstage fixture"; exit 1
-    fi
-    cp "$E2E_TMP/npm.log" "$E2E_CACHE/backstage-npm.log"
+if backstage_app; then
+    pass "$BS_APP_NOTE"
 else
-    pass "Backstage node_modules reused from the cache ($APP)"
+    tail -n 30 "$E2E_TMP/npm.log" >&2
+    fail "$BS_APP_NOTE"; exit 1
 fi
-cp "$BS_FIX/index.js" "$BS_FIX/app-config.yaml" "$BS_FIX/catalog.yaml" "$APP/"
 (cd "$APP" && timeout 30 "$HOST_NODE" -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()")
 report $? "better-sqlite3 native module loads"
 "$HOST_NODE" -e '
@@ -63,51 +45,7 @@ report $? "better-sqlite3 native module loads"
         " @backstage packages, " + (Object.keys(l.packages).length - 1) + " packages");
 ' "$APP/node_modules/.package-lock.json" 2>/dev/null
 
-RT_TAR=$(distroless_rootfs_tar) || { fail "distroless-like rootfs"; exit 1; }
-ROOTFS="$E2E_TMP/rootfs"
-mkdir -p "$ROOTFS" && tar -C "$ROOTFS" -xf "$RT_TAR" && install -m 0755 "$SHIM_BIN" "$ROOTFS/shim"
-
-# bundle NAME ARGS_JSON EXTRA_JS : a bundle running the app as the chart does.
-bundle() {
-    runc_bundle "$E2E_TMP/bundle-$1" "$ROOTFS" "
-        c.process.args = $2;
-        c.process.cwd = '/app';
-        c.process.env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-                         'NODE_ENV=production', 'NODE_OPTIONS=--no-node-snapshot',
-                         'BACKSTAGE_PORT=$PORT'];
-        c.process.user = { uid: 1000, gid: 1000, additionalGids: [1000] };
-        c.process.noNewPrivileges = true;
-        c.process.capabilities = caps([]);
-        bind('$APP', '/app');
-        $3"
-}
-SHIM_ARGS='["/shim", "node", "index.js", "--config", "app-config.yaml"]'
-NODE_ARGS='["/nodejs/bin/node", "index.js", "--config", "app-config.yaml"]'
-
-now_ms() { date +%s%3N; }
-# start NAME ID : start bundle NAME as container ID; sets BOOT_MS (runc run -> readiness 200).
-start() {
-    local b="$E2E_TMP/bundle-$1" id=$2 t0 end code
-    port_free "$PORT" || { log "port $PORT busy"; return 1; }
-    t0=$(now_ms)
-    runc_start "$b" "$id"
-    end=$((SECONDS + 180))
-    BOOT_MS=""
-    while [ "$SECONDS" -lt "$end" ] && kill -0 "$RUNC_PID" 2>/dev/null; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/.backstage/health/v1/readiness") || true
-        if [ "$code" = 200 ]; then BOOT_MS=$(($(now_ms) - t0)); return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
-# stop ID SECONDS : runc kill TERM, wait; WAIT_RC = exit status of the container's process.
-stop() {
-    timeout 10 $RUNC kill "$1" TERM >/dev/null 2>&1
-    runc_wait "$1" "$2"
-    local rc=$WAIT_RC
-    runc_remove "$1"
-    WAIT_RC=$rc
-}
+backstage_rootfs || { fail "distroless-like rootfs"; exit 1; }
 
 guest_token() {
     curl -sS --max-time 10 -H 'X-Requested-With: XMLHttpRequest' "$BASE/api/auth/guest/refresh?env=development" |
@@ -160,15 +98,15 @@ node_status() {
 
 # ---------------------------------------------------------------------------------------------
 # 1. enforce mode (SHIM_SECCOMP unset = default profile, SHIM_SECCOMP_MODE unset = enforce)
-bundle enforce "$SHIM_ARGS" "" || { fail "runc bundle"; exit 1; }
+backstage_bundle enforce "$SHIM_ARGS" "" || { fail "runc bundle"; exit 1; }
 ID="shim-e2e-bs-enforce-$$"
-if start enforce "$ID"; then
+if backstage_start enforce "$ID"; then
     pass "enforce: readiness 200 in ${BOOT_MS} ms under the shim (uid 1000, no caps, NNP)"
     st=$(node_status "$ID")
     grep -q 'Uid: 1000 .*Seccomp: 2' <<<"$st"
     report $? "enforce: node runs as uid 1000 under seccomp filter mode ($st)"
     exercise enforce
-    stop "$ID" 60
+    backstage_stop "$ID" 60
     [ "$WAIT_RC" = 0 ]
     report $? "enforce: runc kill TERM: Backstage shuts down, shim exits $WAIT_RC (want 0)"
 else
@@ -182,12 +120,12 @@ denied=$(grep -c 'Operation not permitted\|EPERM\|SIGSYS\|Bad system call' "$E2E
 log "enforce: $denied EPERM/SIGSYS-looking log lines (information only)"
 
 # 2. complain mode: same workload, the filter only logs what it would deny
-bundle complain "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP_MODE=complain');" || { fail "runc bundle"; exit 1; }
+backstage_bundle complain "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP_MODE=complain');" || { fail "runc bundle"; exit 1; }
 ID="shim-e2e-bs-complain-$$"
-if start complain "$ID"; then
+if backstage_start complain "$ID"; then
     pass "complain: readiness 200 in ${BOOT_MS} ms under the shim (SHIM_SECCOMP_MODE=complain)"
     exercise complain
-    stop "$ID" 60
+    backstage_stop "$ID" 60
     [ "$WAIT_RC" = 0 ]
     report $? "complain: runc kill TERM: shim exits $WAIT_RC (want 0)"
     n=$(cat "$E2E_TMP/bundle-complain/stderr" "$E2E_TMP/bundle-complain/stdout" | grep -c 'would deny')
@@ -203,7 +141,7 @@ cp "$E2E_TMP/bundle-complain/stderr" "$E2E_CACHE/backstage-complain.stderr" 2>/d
 
 # Positive control for the line above: in the same container setup, node with libuv's io_uring
 # enabled calls io_uring_setup, which the default profile denies: complain mode must say so.
-bundle control '["/shim", "node", "-e", "require(\"fs\").promises.readFile(\"/app/index.js\").then(() => console.log(\"read\"))"]' \
+backstage_bundle control '["/shim", "node", "-e", "require(\"fs\").promises.readFile(\"/app/index.js\").then(() => console.log(\"read\"))"]' \
     "c.process.env.push('SHIM_SECCOMP_MODE=complain', 'UV_USE_IO_URING=1');" || { fail "runc bundle"; exit 1; }
 runc_start "$E2E_TMP/bundle-control" "shim-e2e-bs-control-$$"
 runc_wait "shim-e2e-bs-control-$$" 30
@@ -219,13 +157,13 @@ report $? "complain control: io_uring use (UV_USE_IO_URING=1) gives $n 'would de
 #    the learned one inside.
 LEARN="$E2E_TMP/learn"
 mkdir -p "$LEARN" && chmod 777 "$LEARN"
-bundle learn "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP_MODE=learn', 'SHIM_LEARN_FILE=/learn/backstage.json');
+backstage_bundle learn "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP_MODE=learn', 'SHIM_LEARN_FILE=/learn/backstage.json');
     bind('$LEARN', '/learn', false);" || { fail "runc bundle"; exit 1; }
 ID="shim-e2e-bs-learn-$$"
-if start learn "$ID"; then
+if backstage_start learn "$ID"; then
     pass "learn: readiness 200 in ${BOOT_MS} ms under the shim (SHIM_SECCOMP_MODE=learn)"
     exercise learn
-    stop "$ID" 60
+    backstage_stop "$ID" 60
     [ "$WAIT_RC" = 0 ]
     report $? "learn: runc kill TERM: shim exits $WAIT_RC (want 0)"
     summary=$(grep 'shim: learn: wrote' "$E2E_TMP/bundle-learn/stderr")
@@ -248,13 +186,13 @@ else
     runc_remove "$ID"
 fi
 
-bundle learned "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP=/learn/backstage.json');
+backstage_bundle learned "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP=/learn/backstage.json');
     bind('$LEARN', '/learn');" || { fail "runc bundle"; exit 1; }
 ID="shim-e2e-bs-learned-$$"
-if [ -s "$LEARN/backstage.json" ] && start learned "$ID"; then
+if [ -s "$LEARN/backstage.json" ] && backstage_start learned "$ID"; then
     pass "learned: readiness 200 in ${BOOT_MS} ms in enforce mode with the learned profile"
     exercise learned
-    stop "$ID" 60
+    backstage_stop "$ID" 60
     [ "$WAIT_RC" = 0 ] && ! grep -q 'shim: ' "$E2E_TMP/bundle-learned/stderr"
     report $? "learned: runc kill TERM: shim exits $WAIT_RC (want 0), no shim message"
 else
@@ -268,17 +206,17 @@ if "$SHIM_BIN" --export-profile localhost "$LEARN/backstage.json" >"$LEARN/k8s.j
 else
     fail "export: shim --export-profile localhost: $(cat "$LEARN/export.err")"
 fi
-bundle exported "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP=/learn/backstage.json');
+backstage_bundle exported "$SHIM_ARGS" "c.process.env.push('SHIM_SECCOMP=/learn/backstage.json');
     c.linux.seccomp = $(cat "$LEARN/k8s.json" 2>/dev/null || echo null);
     bind('$LEARN', '/learn');" || { fail "runc bundle"; exit 1; }
 ID="shim-e2e-bs-exported-$$"
-if start exported "$ID"; then
+if backstage_start exported "$ID"; then
     pass "export: readiness 200 in ${BOOT_MS} ms with the export as the container's seccomp profile (runc)"
     st=$(node_status "$ID")
     grep -q 'Seccomp: 2' <<<"$st"
     report $? "export: node under seccomp filter mode ($st)"
     exercise exported
-    stop "$ID" 60
+    backstage_stop "$ID" 60
     [ "$WAIT_RC" = 0 ]
     report $? "export: runc kill TERM: shim exits $WAIT_RC (want 0)"
 else
@@ -288,19 +226,19 @@ else
 fi
 
 # 3. boot time: runc run -> readiness 200, the shim vs plain node (same container setup)
-bundle boot-shim "$SHIM_ARGS" "" && bundle boot-node "$NODE_ARGS" "" || { fail "runc bundles"; exit 1; }
+backstage_bundle boot-shim "$SHIM_ARGS" "" && backstage_bundle boot-node "$NODE_ARGS" "" || { fail "runc bundles"; exit 1; }
 declare -a T_SHIM=() T_NODE=()
 boot_ok=1
 for r in $(seq 1 "$ROUNDS"); do
     for kind in node shim; do
         ID="shim-e2e-bs-boot-$kind-$r-$$"
-        if start "boot-$kind" "$ID"; then
+        if backstage_start "boot-$kind" "$ID"; then
             [ "$kind" = shim ] && T_SHIM+=("$BOOT_MS") || T_NODE+=("$BOOT_MS")
             log "boot round $r $kind: ${BOOT_MS} ms"
         else
             boot_ok=0; log "boot round $r $kind: no readiness"
         fi
-        stop "$ID" 60
+        backstage_stop "$ID" 60
         [ "$WAIT_RC" = 0 ] || { boot_ok=0; log "boot round $r $kind: exit status $WAIT_RC"; }
     done
 done
