@@ -386,6 +386,34 @@ static uint32_t decide(const struct filter_pair *f, uint32_t arch, uint32_t nr)
 /* bpfgen --arch aarch64: the program decides on the aarch64 arch value and
  * aarch64's numbers (openat 56, x86_64's 257), the printed profile names it,
  * and a native-only profile names this machine's arch. */
+static struct filter_pair chosen;
+
+static void compile_learned_http(void *arg)
+{
+	const char *json = arg;
+	case_rc = profile_compile(json, strlen(json), "learned-http.json", &chosen, NULL, PROFILE_BOTH);
+}
+
+/* Where libseccomp's program is installed, an info line says why, also when
+ * both are proven alike and libseccomp's is merely shorter (the complain
+ * variant of a profile learned from the HTTP benchmark server). */
+static void libseccomp_program_chosen_is_said_with_why(void **state)
+{
+	(void)state;
+	size_t len;
+	char *json = slurp("tests/fixtures/learned-http.json", &len);
+	log_set_level(LOG_LEVEL_INFO);
+	const char *err = capture_stderr(compile_learned_http, json);
+	log_set_level(LOG_LEVEL_WARN);
+	print_message("%s", err);
+	assert_int_equal(case_rc, 0);
+	assert_true(chosen.enforce_range);
+	assert_false(chosen.complain_range);
+	assert_non_null(strstr(err, "shim: info: seccomp profile learned-http.json: libseccomp's program ("));
+	assert_non_null(strstr(err, "libseccomp's is shorter"));
+	filter_pair_free(&chosen);
+}
+
 static void profiles_compile_for_the_target_architecture(void **state)
 {
 	(void)state;
@@ -433,6 +461,7 @@ int main(void)
 		cmocka_unit_test(malformed_profiles_are_refused_with_one_line),
 		cmocka_unit_test(nul_byte_is_refused),
 		cmocka_unit_test(profiles_compile_for_the_target_architecture),
+		cmocka_unit_test(libseccomp_program_chosen_is_said_with_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
