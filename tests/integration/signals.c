@@ -311,6 +311,27 @@ static void inject_fault(pid_t pid)
 	}
 #endif
 	ptrace(PTRACE_DETACH, target, 0, 0);
+	if (!fault_injected || signals_pid_ns)
+		return;
+	/* Not PID 1: the shim's child outlives the crash, as designed, and holds
+	 * the output pipe open. Once the shim is dead (a zombie until run_shim
+	 * reaps it), end the child, so the run ends now, not at its timeout. */
+	for (int i = 0; i < 500; i++) {
+		char path[64], stat[256] = "";
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)target);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (!fgets(stat, sizeof stat, f))
+				stat[0] = '\0';
+			fclose(f);
+		}
+		const char *state = strrchr(stat, ')');
+		if (!f || (state && state[1] == ' ' && state[2] == 'Z')) {
+			kill(faulted_child, SIGKILL);
+			return;
+		}
+		usleep(10000);
+	}
 }
 
 static void real_fault_still_ends_the_shim(bool pid_ns)
