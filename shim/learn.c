@@ -306,8 +306,8 @@ static void record(const struct seccomp_data *data, pid_t tid, int listener, __u
 			L.any_args[nr] = true;
 			if (L.narg_rules == LEARN_MAX_ARG_RULES && !L.arg_rules_full) {
 				L.arg_rules_full = true;
-				log_warn("learn: more than %d argument rules; %s and calls first seen from now on keep "
-					 "the base's argument rules", LEARN_MAX_ARG_RULES, L.names[nr]);
+				log_warn("learn: more than %d argument rules: %s, and each call seen with new argument "
+					 "values from now on, keeps the base's rules for it", LEARN_MAX_ARG_RULES, L.names[nr]);
 			}
 		}
 		new_rule = added != 0;
