@@ -40,6 +40,21 @@ static bool conditions_on(const struct rule *r, unsigned index)
 	return false;
 }
 
+unsigned learn_arg_conditions(const struct rule *base, const struct learn_arg_spec *spec,
+			      const uint64_t value[LEARN_SPEC_MAX_ARGS], struct rule_arg out[LEARN_SPEC_MAX_ARGS])
+{
+	unsigned n = 0;
+	for (unsigned j = 0; spec && j < spec->nargs; j++) {
+		unsigned index = spec->arg[j].index;
+		uint64_t mask = spec->arg[j].mask;
+		if (mask == EXACT)
+			out[n++] = (struct rule_arg){ .index = index, .op = SCMP_CMP_EQ, .a = value[j] };
+		else if (!conditions_on(base, index))
+			out[n++] = (struct rule_arg){ .index = index, .op = SCMP_CMP_MASKED_EQ, .a = mask, .b = value[j] };
+	}
+	return n;
+}
+
 bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec,
 		      uint64_t value[LEARN_SPEC_MAX_ARGS], struct rule *out)
 {
@@ -49,15 +64,17 @@ bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec
 	}
 	if (base->any)
 		return false;
-	struct rule r = *base;
-	r.nargs = 0;
 	for (unsigned j = 0; j < spec->nargs; j++) {
 		unsigned index = spec->arg[j].index;
 		for (unsigned k = 0; k < base->nargs; k++)
 			if (base->args[k].index == index && spec->arg[j].mask == EXACT &&
 			    !rule_arg_holds(&base->args[k], value[j]))
 				return false;
+		if (spec->arg[j].mask != EXACT && conditions_on(base, index))
+			value[j] = 0; /* unused (the base's condition stays): equal rules get equal keys */
 	}
+	struct rule r = *base;
+	r.nargs = 0;
 	/* The base's conditions, less those an exact value replaces. */
 	for (unsigned k = 0; k < base->nargs; k++) {
 		bool replaced = false;
@@ -66,19 +83,12 @@ bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec
 		if (!replaced)
 			r.args[r.nargs++] = base->args[k];
 	}
-	for (unsigned j = 0; j < spec->nargs; j++) {
-		unsigned index = spec->arg[j].index;
-		uint64_t mask = spec->arg[j].mask;
-		if (mask != EXACT && conditions_on(base, index)) {
-			value[j] = 0; /* unused: equal rules get equal keys */
-			continue;
-		}
-		if (r.nargs == RULE_MAX_ARGS)
-			return false;
-		r.args[r.nargs++] = mask == EXACT
-			? (struct rule_arg){ .index = index, .op = SCMP_CMP_EQ, .a = value[j] }
-			: (struct rule_arg){ .index = index, .op = SCMP_CMP_MASKED_EQ, .a = mask, .b = value[j] };
-	}
+	struct rule_arg learned[LEARN_SPEC_MAX_ARGS];
+	unsigned n = learn_arg_conditions(base, spec, value, learned);
+	if (r.nargs + n > RULE_MAX_ARGS)
+		return false;
+	memcpy(&r.args[r.nargs], learned, n * sizeof *learned);
+	r.nargs += n;
 	/* By argument index, so equal rules print equal. */
 	for (unsigned i = 1; i < r.nargs; i++)
 		for (unsigned k = i; k > 0 && r.args[k - 1].index > r.args[k].index; k--) {

@@ -42,6 +42,12 @@ void learn_arg_values(const struct learn_arg_spec *spec, const uint64_t args[6],
 bool learn_arg_narrow(const struct rule *base, const struct learn_arg_spec *spec,
 		      uint64_t value[LEARN_SPEC_MAX_ARGS], struct rule *out);
 
+/* The conditions SPEC learns of VALUE on top of BASE, as the review file
+ * lists them: ARG == VALUE for an exact argument, ARG & MASK == VALUE for a
+ * masked one where BASE has no condition on ARG. Their number. */
+unsigned learn_arg_conditions(const struct rule *base, const struct learn_arg_spec *spec,
+			      const uint64_t value[LEARN_SPEC_MAX_ARGS], struct rule_arg out[LEARN_SPEC_MAX_ARGS]);
+
 /* One learned argument rule: the base's allow rule BASE (an index into the
  * base's allow rules for call NR) narrowed to VALUE, and who made it first. */
 struct arg_rule {

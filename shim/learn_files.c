@@ -147,16 +147,7 @@ static void put_arguments(int nr)
 		if (ar->nr != nr)
 			continue;
 		struct rule_arg learned[LEARN_SPEC_MAX_ARGS];
-		unsigned n = 0;
-		const struct learn_arg_spec *spec = L.spec[nr];
-		struct rule r = learned_rule(ar);
-		for (unsigned j = 0; spec && j < spec->nargs; j++) {
-			for (unsigned c = 0; c < r.nargs; c++)
-				if (r.args[c].index == spec->arg[j].index &&
-				    (r.args[c].op == SCMP_CMP_EQ ? spec->arg[j].mask == UINT64_MAX
-								 : r.args[c].a == spec->arg[j].mask))
-					learned[n++] = r.args[c];
-		}
+		unsigned n = learn_arg_conditions(&L.allow[nr][ar->base], L.spec[nr], ar->value, learned);
 		putf("%s\n      {\"rule\": %u, \"args\": ", first ? "" : ",", ar->base);
 		put_args(learned, n);
 		putf(", \"pid\": %d, \"comm\": ", (int)ar->pid);
