@@ -115,10 +115,7 @@ void learned_node_profile_enforces_and_is_smaller(void **state)
 	assert_int_equal(r.status, 0);
 	char exported[128], exported_env[160];
 	snprintf(exported, sizeof exported, "%s/k8s.json", learn_dir);
-	FILE *f = fopen(exported, "w");
-	assert_non_null(f);
-	fputs(r.out, f);
-	fclose(f);
+	write_text(exported, r.out);
 	int k8s = allowed_names(exported);
 	print_message("Localhost export allows %d names\n", k8s);
 	assert_true(k8s > learned && k8s < full);

@@ -90,10 +90,7 @@ void learned_arguments_deny_what_node_never_did(void **state)
 	assert_int_equal(r.status, 0);
 	char exported[200], cmd[512];
 	snprintf(exported, sizeof exported, "%s/args-k8s.json", learn_dir);
-	FILE *f = fopen(exported, "w");
-	assert_non_null(f);
-	fputs(r.out, f);
-	fclose(f);
+	write_text(exported, r.out);
 	probe_under(exported, &r);
 	assert_true(has_line(r.out, "socket_netlink_dgram ENOSYS"));
 	assert_true(has_line(r.out, "socket_inet6_stream ENOSYS"));

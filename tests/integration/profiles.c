@@ -2,15 +2,6 @@
  * (issue 25). */
 #include "run.h"
 
-/* Writes TEXT to PATH (a test's copy of a tool's stdout). */
-static void save(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* --merge-profile and --diff-profile on profiles learn mode wrote (issue
  * 25): two replicas merged (profile and review file), the merge loads and
  * allows what each learned; diff's lines and exit status, both ways; a
@@ -55,14 +46,14 @@ void learned_profiles_merge_and_diff(void **state)
 	run_shim(false, NULL, ARGS("--merge-profile", path[0], path[1]), &r, 30);
 	print_message("%s", r.err);
 	assert_int_equal(r.status, 0);
-	save(path[3], r.out);
+	write_text(path[3], r.out);
 	run_shim(false, NULL, ARGS("--merge-profile", "--review", path[0], path[1]), &r, 30);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"mergedFrom\""));
 	const char *listen = strstr(r.out, "\"name\": \"listen\"");
 	assert_non_null(listen);
 	assert_non_null(strstr(listen, "\"status\": \"observed\""));
-	save(review, r.out);
+	write_text(review, r.out);
 	/* It allows everything either replica allows, and nothing else. */
 	for (int i = 0; i < 2; i++) {
 		run_shim(false, NULL, ARGS("--diff-profile", path[i], path[3]), &r, 30);
@@ -91,7 +82,7 @@ void learned_profiles_merge_and_diff(void **state)
 	assert_non_null(strstr(r.err, "merge only profiles learned from the same base"));
 	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
 	/* No review file: which base it came from is unknown. */
-	save(path[4], read_file(path[0]));
+	write_text(path[4], read_file(path[0]));
 	run_shim(false, NULL, ARGS("--merge-profile", path[0], path[4]), &r, 30);
 	assert_int_equal(r.status, 65);
 	assert_non_null(strstr(r.err, "has no review file"));

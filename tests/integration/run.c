@@ -283,6 +283,14 @@ const char *read_file(const char *path)
 	return buf;
 }
 
+void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
 bool run_setup(void)
 {
 	static char asan[512], ubsan[512];

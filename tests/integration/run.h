@@ -73,6 +73,8 @@ void new_record(void);
 void temp_profile(const char *json, char *path, char *env, size_t env_size);
 /* A whole small file (empty when missing), in a static buffer. */
 const char *read_file(const char *path);
+/* Writes TEXT to PATH (a test's copy of a tool's stdout, a profile). */
+void write_text(const char *path, const char *text);
 /* Whether this kernel runs i386 calls at all. */
 bool kernel_has_ia32(void);
 

@@ -139,17 +139,11 @@ void complain_child_needs_only_the_bootstrap_calls(void **state)
 	snprintf(cmd, sizeof cmd, "cp %s %s/bootprobe", probe, dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(profile, sizeof profile, "%s/deny-all.json", dir);
-	FILE *f = fopen(profile, "w");
-	assert_non_null(f);
-	fputs("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}\n", f);
-	fclose(f);
+	write_text(profile, "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}\n");
 	assert_int_equal(chmod(profile, 0644), 0);
 	/* Executable, but no format the kernel knows: execve fails after install. */
 	snprintf(garbage, sizeof garbage, "%s/garbage", dir);
-	f = fopen(garbage, "w");
-	assert_non_null(f);
-	fputs("not a program\n", f);
-	fclose(f);
+	write_text(garbage, "not a program\n");
 	assert_int_equal(chmod(garbage, 0755), 0);
 	snprintf(path_env, sizeof path_env, "PATH=/nonexistent/bin:%s", dir);
 	snprintf(profile_env, sizeof profile_env, "SHIM_SECCOMP=%s", profile);
