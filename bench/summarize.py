@@ -40,6 +40,15 @@ def med(v):
     return pct(v, 50)
 
 
+
+def paired(num, den):
+    """Ratio of medians and the per-round ratios of two modes measured in the same rounds (round -> value),
+    or None when they share no round."""
+    common = sorted(set(num) & set(den))
+    if not common:
+        return None
+    return med(list(num.values())) / med(list(den.values())), [num[r] / den[r] for r in common]
+
 def path(name):
     return os.path.join(RAW, name)
 
@@ -405,10 +414,9 @@ if http_rows:
         v = list(rps.get(m, {}).values())
         http_sec.append(f"| {lab.get(m, m)} | {len(v)} | {mm(v)} | {fmt(pct(v, 25))}–{fmt(pct(v, 75))} | {len(fails.get(m, []))} | {'; '.join(errs.get(m, [])) or 'none'} |")
     va, vb = rps.get(a, {}), rps.get(b, {})
-    common = sorted(set(va) & set(vb))
-    if common:
-        rom = med(list(va.values())) / med(list(vb.values()))
-        pr = [va[r] / vb[r] for r in common]
+    ratios = paired(va, vb)
+    if ratios:
+        rom, pr = ratios
         http_sec.append("")
         http_sec.append(f"Ratio {lab[a]} / {lab[b]}: ratio of medians **{rom:.3f}**; median of per-round ratios **{med(pr):.3f}** "
                         f"(p25–p75 {pct(pr, 25):.3f}–{pct(pr, 75):.3f}, [min–max] {min(pr):.3f}–{max(pr):.3f}, {len(pr)} rounds).")
@@ -425,10 +433,9 @@ if http_rows:
                                                           if lo <= 1.0 <= hi else ""))
             targets.append((f"node HTTP ≥ {T_HTTP:.0%} of unconfined", f"ratio of medians {rom:.3f}, median per-round ratio {med(pr):.3f}", why))
     vl, vd = rps.get("learn", {}), rps.get("default", {})
-    common = sorted(set(vl) & set(vd))
-    if common:
-        rom = med(list(vl.values())) / med(list(vd.values()))
-        pr = [vl[r] / vd[r] for r in common]
+    ratios = paired(vl, vd)
+    if ratios:
+        rom, pr = ratios
         http_sec.append("")
         http_sec.append(f"Ratio learn / enforce (default profile): ratio of medians **{rom:.3f}**; median of per-round ratios "
                         f"**{med(pr):.3f}** (p25–p75 {pct(pr, 25):.3f}–{pct(pr, 75):.3f}, [min–max] {min(pr):.3f}–{max(pr):.3f}, {len(pr)} rounds).")
@@ -509,10 +516,9 @@ if bs_info is not None:
             bs_sec.append(f"| {lab[m]} | {len(v)} | {mm(list(v.values()))} | {' '.join(fmt(v[r]) for r in sorted(v)) or '–'} | "
                           f"{fails.get(m, 0)} | {', '.join(rcs.get(m, [])) or 'none'} |")
         ve, vl = ms.get("enforce", {}), ms.get("learn", {})
-        common = sorted(set(ve) & set(vl))
-        if common:
-            rom = med(list(vl.values())) / med(list(ve.values()))
-            pr = [vl[r] / ve[r] for r in common]
+        ratios = paired(vl, ve)
+        if ratios:
+            rom, pr = ratios
             bs_sec.append("")
             bs_sec.append(f"Ratio learn / enforce (time to ready, lower is faster): ratio of medians **{rom:.3f}**; median of per-round ratios "
                           f"**{med(pr):.3f}** [min–max {min(pr):.3f}–{max(pr):.3f}, {len(pr)} rounds].")
